@@ -1,0 +1,124 @@
+package dev.gracekeys.core;
+
+import dev.gracekeys.core.token.TokenFormat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Every setting of the core, with its environment variable and default. {@link #fromEnv} fails at
+ * start-up naming the variable, never at the first request.
+ *
+ * @param tableName          {@code TABLE_NAME} (required)
+ * @param tokenPrefix        {@code TOKEN_PREFIX}, default {@code gk_}. Set it once: tokens issued
+ *                           under another prefix no longer verify.
+ * @param legacyTokens       {@code LEGACY_TOKENS}, default true: keys not in GraceKeys format (from
+ *                           backfill) are looked up too. Turn off once every legacy key is rotated
+ *                           out, so anything else is denied without a read.
+ * @param maxPreviousTokens  {@code MAX_PREVIOUS_TOKENS}, default 1
+ * @param defaultGrace       {@code DEFAULT_GRACE_SECONDS}, default 86400 (24 h)
+ * @param maxGrace           {@code MAX_GRACE_SECONDS}, default 2592000 (30 days)
+ * @param lastUseInterval    {@code LAST_USE_INTERVAL_SECONDS}, default 300: at most one last-use
+ *                           write per token per interval
+ * @param verifyTimeout      {@code VERIFY_TIMEOUT_MILLIS}, default 1500: the verify's whole budget
+ *                           for DynamoDB (retries included); past it the push is denied
+ * @param ttlDelay           {@code TTL_DELAY_SECONDS}, default 172800 (2 days): the TTL attribute of
+ *                           a previous token is its expiry plus this, so the daily sweep (which
+ *                           reports the expiry and tidies the client) runs first and TTL only
+ *                           cleans up what the sweep missed. Never part of the security check.
+ */
+public record GraceKeysConfig(
+        String tableName,
+        String tokenPrefix,
+        boolean legacyTokens,
+        int maxPreviousTokens,
+        Duration defaultGrace,
+        Duration maxGrace,
+        Duration lastUseInterval,
+        Duration verifyTimeout,
+        Duration ttlDelay) {
+
+    public static final int MAX_PREVIOUS_TOKENS_LIMIT = 10;
+
+    public GraceKeysConfig {
+        require(tableName != null && !tableName.isBlank(), "TABLE_NAME must name the DynamoDB table");
+        new TokenFormat(tokenPrefix, legacyTokens); // validates the prefix
+        require(maxPreviousTokens >= 1 && maxPreviousTokens <= MAX_PREVIOUS_TOKENS_LIMIT,
+                "MAX_PREVIOUS_TOKENS must be 1.." + MAX_PREVIOUS_TOKENS_LIMIT);
+        require(!maxGrace.isNegative(), "MAX_GRACE_SECONDS must be >= 0");
+        require(!defaultGrace.isNegative() && defaultGrace.compareTo(maxGrace) <= 0,
+                "DEFAULT_GRACE_SECONDS must be 0..MAX_GRACE_SECONDS");
+        require(lastUseInterval.toSeconds() >= 1, "LAST_USE_INTERVAL_SECONDS must be >= 1");
+        require(verifyTimeout.toMillis() >= 50 && verifyTimeout.toMillis() <= 9000,
+                "VERIFY_TIMEOUT_MILLIS must be 50..9000 (API Gateway gives an authorizer 10 s)");
+        require(!ttlDelay.isNegative(), "TTL_DELAY_SECONDS must be >= 0");
+    }
+
+    /** The defaults, for a table name. */
+    public static GraceKeysConfig defaults(String tableName) {
+        return fromEnv(Map.of("TABLE_NAME", tableName));
+    }
+
+    public static GraceKeysConfig fromEnv(Map<String, String> env) {
+        Function<String, String> get = name -> {
+            String v = env.get(name);
+            return v == null || v.isBlank() ? null : v.trim();
+        };
+        return new GraceKeysConfig(
+                get.apply("TABLE_NAME"),
+                orDefault(get.apply("TOKEN_PREFIX"), TokenFormat.DEFAULT_PREFIX),
+                bool(get.apply("LEGACY_TOKENS"), "LEGACY_TOKENS", true),
+                (int) number(get.apply("MAX_PREVIOUS_TOKENS"), "MAX_PREVIOUS_TOKENS", 1),
+                Duration.ofSeconds(number(get.apply("DEFAULT_GRACE_SECONDS"), "DEFAULT_GRACE_SECONDS", 86_400)),
+                Duration.ofSeconds(number(get.apply("MAX_GRACE_SECONDS"), "MAX_GRACE_SECONDS", 2_592_000)),
+                Duration.ofSeconds(number(get.apply("LAST_USE_INTERVAL_SECONDS"), "LAST_USE_INTERVAL_SECONDS", 300)),
+                Duration.ofMillis(number(get.apply("VERIFY_TIMEOUT_MILLIS"), "VERIFY_TIMEOUT_MILLIS", 1_500)),
+                Duration.ofSeconds(number(get.apply("TTL_DELAY_SECONDS"), "TTL_DELAY_SECONDS", 172_800)));
+    }
+
+    public TokenFormat tokenFormat() {
+        return new TokenFormat(tokenPrefix, legacyTokens);
+    }
+
+    public GraceKeysConfig withMaxPreviousTokens(int n) {
+        return new GraceKeysConfig(tableName, tokenPrefix, legacyTokens, n, defaultGrace, maxGrace,
+                lastUseInterval, verifyTimeout, ttlDelay);
+    }
+
+    public GraceKeysConfig withVerifyTimeout(Duration timeout) {
+        return new GraceKeysConfig(tableName, tokenPrefix, legacyTokens, maxPreviousTokens, defaultGrace,
+                maxGrace, lastUseInterval, timeout, ttlDelay);
+    }
+
+    private static String orDefault(String v, String d) {
+        return v == null ? d : v;
+    }
+
+    private static long number(String v, String name, long d) {
+        if (v == null) {
+            return d;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static boolean bool(String v, String name, boolean d) {
+        if (v == null) {
+            return d;
+        }
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new IllegalArgumentException(name + " must be true or false, got '" + v + "'");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

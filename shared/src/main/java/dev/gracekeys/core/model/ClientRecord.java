@@ -1,0 +1,41 @@
+package dev.gracekeys.core.model;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A client as stored: its current token and its previous slot.
+ *
+ * @param version  optimistic-lock version, incremented by every change
+ * @param previous newest first; may hold entries that have expired but were not swept yet
+ */
+public record ClientRecord(
+        String clientId,
+        String name,
+        boolean active,
+        Instant createdAt,
+        long version,
+        TokenRef current,
+        List<TokenRef> previous) {
+
+    public ClientRecord {
+        Objects.requireNonNull(clientId, "clientId");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(current, "current");
+        previous = List.copyOf(previous);
+    }
+
+    /** The previous tokens still accepted at {@code now}, newest first. */
+    public List<TokenRef> livePrevious(Instant now) {
+        return previous.stream().filter(p -> p.isLiveAt(now)).toList();
+    }
+
+    public ClientRecord withActive(boolean value) {
+        return new ClientRecord(clientId, name, value, createdAt, version + 1, current, previous);
+    }
+
+    public ClientRecord withTokens(TokenRef newCurrent, List<TokenRef> newPrevious) {
+        return new ClientRecord(clientId, name, active, createdAt, version + 1, newCurrent, newPrevious);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.gracekeys.core.ops;
+
+/** The requests of the ops functions, field for field as DESIGN.md fixes them. */
+public final class Requests {
+
+    private Requests() {
+    }
+
+    /** {@code create: true} issues the first token of a new client. */
+    public record RotateRequest(String clientId, Long graceSeconds, Boolean create, String name) {
+    }
+
+    /** {@code graceSeconds} 0 (default) revokes now; more reschedules the previous token's expiry. */
+    public record RevokeRequest(String clientId, Long graceSeconds) {
+    }
+
+    public record StatusRequest(String clientId, Boolean active) {
+    }
+
+    /** One client by id, or a page of the list ({@code limit}, {@code cursor}). */
+    public record DescribeRequest(String clientId, Integer limit, String cursor) {
+    }
+}

@@ -1,0 +1,45 @@
+package dev.gracekeys.core.ops;
+
+import java.time.Instant;
+import java.util.List;
+
+/** The responses of the ops functions, field for field as DESIGN.md fixes them. */
+public final class Results {
+
+    private Results() {
+    }
+
+    /** {@code previous} of rotate and revoke-old. */
+    public record PreviousToken(String tokenId, Instant expiresAt) {
+    }
+
+    public record RotateResult(String clientId, String token, String tokenId, Instant createdAt,
+                               PreviousToken previous, String message) {
+        @Override
+        public String toString() { // the token is shown to the caller once, never in a log
+            return "RotateResult[clientId=" + clientId + ", tokenId=" + tokenId + ", token=<redacted>]";
+        }
+    }
+
+    public record RevokeResult(String clientId, boolean revoked, PreviousToken previous, String message) {
+    }
+
+    public record StatusResult(String clientId, boolean active) {
+    }
+
+    public record CurrentTokenView(String tokenId, Instant createdAt, Instant lastUsedAt) {
+    }
+
+    public record PreviousTokenView(String tokenId, Instant createdAt, Instant expiresAt, Instant lastUsedAt) {
+    }
+
+    public record ClientView(String clientId, String name, boolean active, Instant createdAt,
+                             CurrentTokenView current, PreviousTokenView previous) {
+    }
+
+    public record ClientList(List<ClientView> clients, String nextCursor) {
+    }
+
+    public record SweepResult(int expired, int expiringSoon, Instant checkedAt) {
+    }
+}

@@ -1,0 +1,89 @@
+package dev.gracekeys.core.ops;
+
+import dev.gracekeys.core.ValidationException;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/** Input rules. Each failure says which field, what it got (when not secret) and what it accepts. */
+public final class Validation {
+
+    public static final int MAX_NAME_LENGTH = 128;
+    public static final int MAX_LIST_LIMIT = 100;
+    public static final int DEFAULT_LIST_LIMIT = 50;
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private Validation() {
+    }
+
+    public static String clientId(String clientId) {
+        if (clientId == null || clientId.isEmpty()) {
+            throw new ValidationException("clientId is required: 1-64 characters of A-Z a-z 0-9 . _ -");
+        }
+        if (!CLIENT_ID.matcher(clientId).matches()) {
+            throw new ValidationException("clientId '" + printable(clientId)
+                    + "' is invalid: use 1-64 characters of A-Z a-z 0-9 . _ -");
+        }
+        return clientId;
+    }
+
+    /** {@code null} means "not given": the caller's default applies. */
+    public static Duration graceSeconds(Long seconds, Duration max, Duration whenAbsent) {
+        if (seconds == null) {
+            return whenAbsent;
+        }
+        if (seconds < 0 || seconds > max.toSeconds()) {
+            throw new ValidationException("graceSeconds must be 0.." + max.toSeconds()
+                    + " (MAX_GRACE_SECONDS), got " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    /** {@code null} stays null (no name). */
+    public static String name(String name) {
+        if (name == null) {
+            return null;
+        }
+        if (name.isBlank() || name.length() > MAX_NAME_LENGTH) {
+            throw new ValidationException("name must be 1-" + MAX_NAME_LENGTH + " characters and not blank");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isISOControl(name.charAt(i))) {
+                throw new ValidationException("name must not contain control characters (newlines, tabs, ...)");
+            }
+        }
+        return name;
+    }
+
+    public static int listLimit(Integer limit) {
+        if (limit == null) {
+            return DEFAULT_LIST_LIMIT;
+        }
+        if (limit < 1 || limit > MAX_LIST_LIMIT) {
+            throw new ValidationException("limit must be 1.." + MAX_LIST_LIMIT + ", got " + limit);
+        }
+        return limit;
+    }
+
+    public static boolean required(Boolean value, String field) {
+        if (value == null) {
+            throw new ValidationException(field + " is required: true or false");
+        }
+        return value;
+    }
+
+    /** A clientId-ish value as it may be echoed back, or null. */
+    static String printableOrNull(String s) {
+        return s == null ? null : printable(s);
+    }
+
+    /** Echo user input in a message only in a safe, short, printable form. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 70; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7F ? c : '?');
+        }
+        return s.length() > 70 ? b + "..." : b.toString();
+    }
+}

@@ -1,0 +1,52 @@
+package dev.gracekeys.core.store;
+
+import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.TokenRecord;
+import dev.gracekeys.core.token.TokenKey;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The store as the ops services see it. Reads are strongly consistent; {@link #apply} is atomic.
+ * Errors of the store itself surface as {@link dev.gracekeys.core.StoreUnavailableException}.
+ */
+public interface ClientStore {
+
+    Optional<ClientRecord> findClient(String clientId);
+
+    /**
+     * Applies the whole change or nothing.
+     *
+     * @throws ChangeRejectedException when a condition fails (nothing written)
+     */
+    void apply(ClientChange change);
+
+    /** The token items for these keys (missing ones are absent from the map). */
+    Map<TokenKey, TokenRecord> findTokens(Collection<TokenKey> keys);
+
+    /** Clients in clientId order, after {@code afterClientId} (exclusive; null for the start). */
+    ClientPage listClients(int limit, String afterClientId);
+
+    /**
+     * Previous-token items with {@code after < expiresAt <= until} ({@code after} may be null for
+     * no lower bound), read from the sparse expiry index: the cost follows the number of such
+     * items, not the table size.
+     */
+    List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until);
+
+    /**
+     * Deletes a previous-token item that no client points at, if it is still that client's and
+     * expired at {@code now}. Returns whether it deleted it.
+     */
+    boolean deleteExpiredOrphan(ExpiringToken token, Instant now);
+
+    record ClientPage(List<ClientRecord> clients, String lastClientId) {
+    }
+
+    record ExpiringToken(TokenKey key, String clientId, String tokenId, Instant expiresAt) {
+    }
+}

@@ -1,0 +1,439 @@
+package dev.gracekeys.core.store.dynamodb;
+
+import dev.gracekeys.core.StoreUnavailableException;
+import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.Times;
+import dev.gracekeys.core.model.TokenRecord;
+import dev.gracekeys.core.model.TokenRef;
+import dev.gracekeys.core.model.TokenSlot;
+import dev.gracekeys.core.store.ChangeRejectedException;
+import dev.gracekeys.core.store.ChangeRejectedException.Reason;
+import dev.gracekeys.core.store.ClientChange;
+import dev.gracekeys.core.store.ClientStore;
+import dev.gracekeys.core.store.TokenLookup;
+import dev.gracekeys.core.store.TokenWrite;
+import dev.gracekeys.core.token.TokenKey;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import static dev.gracekeys.core.store.dynamodb.TableSchema.*;
+
+/**
+ * The DynamoDB adapter of both store ports. Every change is one TransactWriteItems whose first item
+ * is the client with an optimistic version condition; the token items ride in the same
+ * transaction, so a change lands whole or not at all.
+ *
+ * <p>Reads are strongly consistent. For the verify this is deliberate: a revoked (deleted) token
+ * must stop working at once, and a token issued a moment ago must work at its first push; an
+ * eventually consistent read could get either wrong for about a second. It costs one full read unit
+ * instead of half, on a single small item.
+ */
+public final class DynamoDbStore implements ClientStore, TokenLookup {
+
+    private static final String TOKEN_ATTRIBUTES = String.join(", ",
+            CLIENT_ID, TOKEN_ID, SLOT, ACTIVE, CREATED_AT, EXPIRES_AT, LAST_USED_AT);
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Duration ttlDelay;
+
+    /**
+     * @param ttlDelay how long after its expiry a previous-token item carries its TTL: TTL is
+     *                 housekeeping behind the sweep, never the check
+     */
+    public DynamoDbStore(DynamoDbClient dynamo, String table, Duration ttlDelay) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.ttlDelay = ttlDelay;
+    }
+
+    // ---- TokenLookup: the verify's hot path -------------------------------------------------
+
+    @Override
+    public TokenRecord findToken(TokenKey key, Duration budget) {
+        GetItemResponse response = dynamo.getItem(r -> r
+                .tableName(table)
+                .key(tokenKey(key))
+                .consistentRead(true)
+                .projectionExpression(TOKEN_ATTRIBUTES)
+                .overrideConfiguration(o -> o.apiCallTimeout(budget)));
+        return response.hasItem() && !response.item().isEmpty() ? toTokenRecord(key, response.item()) : null;
+    }
+
+    @Override
+    public void recordLastUse(TokenKey key, Instant now, Instant notUsedSince, Duration budget) {
+        try {
+            dynamo.updateItem(r -> r
+                    .tableName(table)
+                    .key(tokenKey(key))
+                    .updateExpression("SET #lu = :now")
+                    .conditionExpression("attribute_exists(#pk) AND (attribute_not_exists(#lu) OR #lu <= :since)")
+                    .expressionAttributeNames(Map.of("#lu", LAST_USED_AT, "#pk", PK))
+                    .expressionAttributeValues(Map.of(
+                            ":now", s(Times.format(now)), ":since", s(Times.format(notUsedSince))))
+                    .overrideConfiguration(o -> o.apiCallTimeout(budget)));
+        } catch (ConditionalCheckFailedException e) {
+            // Another container recorded it within the interval, or the token is gone: nothing to do.
+        }
+    }
+
+    // ---- ClientStore ----------------------------------------------------------------------------
+
+    @Override
+    public Optional<ClientRecord> findClient(String clientId) {
+        try {
+            GetItemResponse response = dynamo.getItem(r -> r.tableName(table).key(clientKey(clientId)).consistentRead(true));
+            return response.hasItem() && !response.item().isEmpty()
+                    ? Optional.of(toClient(response.item()))
+                    : Optional.empty();
+        } catch (SdkException e) {
+            throw unavailable("reading client " + clientId, e);
+        }
+    }
+
+    @Override
+    public void apply(ClientChange change) {
+        ClientRecord after = change.after();
+        List<TransactWriteItem> items = new ArrayList<>();
+        items.add(clientPut(change));
+        for (TokenWrite write : change.tokenWrites()) {
+            items.add(tokenWrite(write, after));
+        }
+        try {
+            dynamo.transactWriteItems(r -> r
+                    .transactItems(items)
+                    // Makes the SDK's own retries idempotent: a retry of a transaction that did
+                    // commit (response lost) succeeds instead of failing its version condition.
+                    .clientRequestToken(UUID.randomUUID().toString()));
+        } catch (TransactionCanceledException e) {
+            throw rejected(change, e);
+        } catch (SdkException e) {
+            throw unavailable("changing client " + after.clientId(), e);
+        }
+    }
+
+    @Override
+    public Map<TokenKey, TokenRecord> findTokens(Collection<TokenKey> keys) {
+        Map<TokenKey, TokenRecord> found = new HashMap<>();
+        List<TokenKey> all = List.copyOf(keys);
+        try {
+            for (int from = 0; from < all.size(); from += 100) {
+                List<Map<String, AttributeValue>> batch = new ArrayList<>();
+                for (TokenKey k : all.subList(from, Math.min(all.size(), from + 100))) {
+                    batch.add(tokenKey(k));
+                }
+                Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder()
+                        .keys(batch).consistentRead(true).build());
+                for (int attempt = 0; !request.isEmpty(); attempt++) {
+                    if (attempt == 8) {
+                        throw new StoreUnavailableException(
+                                "DynamoDB kept throttling a batch read; retry in a moment", null);
+                    }
+                    Map<String, KeysAndAttributes> pending = request;
+                    BatchGetItemResponse response = dynamo.batchGetItem(r -> r.requestItems(pending));
+                    for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+                        TokenKey k = TokenKey.of(item.get(PK).s().substring(TOKEN_PREFIX.length()));
+                        found.put(k, toTokenRecord(k, item));
+                    }
+                    request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+                }
+            }
+            return found;
+        } catch (SdkException e) {
+            throw unavailable("reading tokens", e);
+        }
+    }
+
+    @Override
+    public ClientPage listClients(int limit, String afterClientId) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":list", s(CLIENT_LIST_VALUE));
+        String condition = "#list = :list";
+        if (afterClientId != null) {
+            condition += " AND #cid > :after";
+            values.put(":after", s(afterClientId));
+        }
+        String keyCondition = condition;
+        try {
+            QueryResponse response = dynamo.query(r -> r
+                    .tableName(table)
+                    .indexName(CLIENT_INDEX)
+                    .keyConditionExpression(keyCondition)
+                    .expressionAttributeNames(afterClientId != null
+                            ? Map.of("#list", CLIENT_LIST, "#cid", CLIENT_ID)
+                            : Map.of("#list", CLIENT_LIST))
+                    .expressionAttributeValues(values)
+                    .limit(limit));
+            List<ClientRecord> clients = response.items().stream().map(DynamoDbStore::toClient).toList();
+            String last = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() && !clients.isEmpty()
+                    ? clients.get(clients.size() - 1).clientId()
+                    : null;
+            return new ClientPage(clients, last);
+        } catch (SdkException e) {
+            throw unavailable("listing clients", e);
+        }
+    }
+
+    @Override
+    public List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until) {
+        List<ExpiringToken> found = new ArrayList<>();
+        Map<String, String> names = Map.of("#shard", EXPIRY_SHARD, "#exp", EXPIRES_AT);
+        try {
+            for (int shard = 0; shard < EXPIRY_SHARDS; shard++) {
+                Map<String, AttributeValue> values = new HashMap<>();
+                values.put(":shard", s(Integer.toString(shard)));
+                values.put(":until", s(Times.format(until)));
+                String condition;
+                if (after == null) {
+                    condition = "#shard = :shard AND #exp <= :until";
+                } else {
+                    // Times are whole seconds, so "> after" is ">= after + 1 s".
+                    values.put(":from", s(Times.format(Times.second(after).plusSeconds(1))));
+                    condition = "#shard = :shard AND #exp BETWEEN :from AND :until";
+                }
+                QueryRequest.Builder query = QueryRequest.builder()
+                        .tableName(table)
+                        .indexName(EXPIRY_INDEX)
+                        .keyConditionExpression(condition)
+                        .expressionAttributeNames(names)
+                        .expressionAttributeValues(values);
+                for (QueryResponse page : dynamo.queryPaginator(query.build())) {
+                    for (Map<String, AttributeValue> item : page.items()) {
+                        found.add(new ExpiringToken(
+                                TokenKey.of(item.get(PK).s().substring(TOKEN_PREFIX.length())),
+                                str(item, CLIENT_ID),
+                                str(item, TOKEN_ID),
+                                Times.parse(str(item, EXPIRES_AT))));
+                    }
+                }
+            }
+            return found;
+        } catch (SdkException e) {
+            throw unavailable("reading the expiry index", e);
+        }
+    }
+
+    @Override
+    public boolean deleteExpiredOrphan(ExpiringToken token, Instant now) {
+        try {
+            dynamo.deleteItem(r -> r
+                    .tableName(table)
+                    .key(tokenKey(token.key()))
+                    .conditionExpression("#cid = :cid AND #slot = :prev AND #exp <= :now")
+                    .expressionAttributeNames(Map.of("#cid", CLIENT_ID, "#slot", SLOT, "#exp", EXPIRES_AT))
+                    .expressionAttributeValues(Map.of(
+                            ":cid", s(token.clientId()),
+                            ":prev", s(TokenSlot.PREVIOUS.wireName()),
+                            ":now", s(Times.format(now)))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        } catch (SdkException e) {
+            throw unavailable("deleting an expired token of client " + token.clientId(), e);
+        }
+    }
+
+    // ---- writes -------------------------------------------------------------------------------
+
+    private TransactWriteItem clientPut(ClientChange change) {
+        ClientRecord c = change.after();
+        Map<String, AttributeValue> item = new HashMap<>(clientKey(c.clientId()));
+        item.put(CLIENT_ID, s(c.clientId()));
+        if (c.name() != null) {
+            item.put(NAME, s(c.name()));
+        }
+        item.put(ACTIVE, bool(c.active()));
+        item.put(CREATED_AT, s(Times.format(c.createdAt())));
+        item.put(VERSION, n(c.version()));
+        item.put(CURRENT, refMap(c.current()));
+        item.put(PREVIOUS, AttributeValue.builder().l(c.previous().stream().map(DynamoDbStore::refMap).toList()).build());
+        item.put(CLIENT_LIST, s(CLIENT_LIST_VALUE));
+        return TransactWriteItem.builder().put(p -> {
+            p.tableName(table).item(item);
+            if (change.isCreate()) {
+                p.conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", PK));
+            } else {
+                p.conditionExpression("#v = :v")
+                        .expressionAttributeNames(Map.of("#v", VERSION))
+                        .expressionAttributeValues(Map.of(":v", n(change.before().version())));
+            }
+        }).build();
+    }
+
+    private TransactWriteItem tokenWrite(TokenWrite write, ClientRecord client) {
+        String clientId = client.clientId();
+        if (write instanceof TokenWrite.Create create) {
+            Map<String, AttributeValue> item = new HashMap<>(tokenKey(create.key()));
+            item.put(CLIENT_ID, s(clientId));
+            item.put(TOKEN_ID, s(create.ref().tokenId()));
+            item.put(SLOT, s(create.slot().wireName()));
+            item.put(ACTIVE, bool(client.active()));
+            item.put(CREATED_AT, s(Times.format(create.ref().createdAt())));
+            if (create.slot() == TokenSlot.PREVIOUS) {
+                item.putAll(expiryAttributes(create.ref()));
+            }
+            return TransactWriteItem.builder().put(p -> p
+                    .tableName(table)
+                    .item(item)
+                    .conditionExpression("attribute_not_exists(#pk)")
+                    .expressionAttributeNames(Map.of("#pk", PK))).build();
+        }
+        if (write instanceof TokenWrite.Update update) {
+            Map<String, String> names = new HashMap<>(Map.of(
+                    "#pk", PK, "#cid", CLIENT_ID, "#slot", SLOT, "#active", ACTIVE,
+                    "#exp", EXPIRES_AT, "#ttl", TTL, "#shard", EXPIRY_SHARD));
+            Map<String, AttributeValue> values = new HashMap<>(Map.of(
+                    ":cid", s(clientId), ":slot", s(update.slot().wireName()), ":active", bool(client.active())));
+            String expression;
+            if (update.slot() == TokenSlot.PREVIOUS) {
+                Map<String, AttributeValue> expiry = expiryAttributes(update.ref());
+                values.put(":exp", expiry.get(EXPIRES_AT));
+                values.put(":ttl", expiry.get(TTL));
+                values.put(":shard", expiry.get(EXPIRY_SHARD));
+                expression = "SET #slot = :slot, #active = :active, #exp = :exp, #ttl = :ttl, #shard = :shard";
+            } else {
+                expression = "SET #slot = :slot, #active = :active REMOVE #exp, #ttl, #shard";
+            }
+            return TransactWriteItem.builder().update(u -> u
+                    .tableName(table)
+                    .key(tokenKey(update.key()))
+                    .updateExpression(expression)
+                    .conditionExpression("attribute_exists(#pk) AND #cid = :cid")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values)).build();
+        }
+        TokenWrite.Delete delete = (TokenWrite.Delete) write;
+        return TransactWriteItem.builder().delete(d -> d
+                .tableName(table)
+                .key(tokenKey(delete.key()))
+                // Gone already (TTL) is fine; someone else's is not.
+                .conditionExpression("attribute_not_exists(#pk) OR #cid = :cid")
+                .expressionAttributeNames(Map.of("#pk", PK, "#cid", CLIENT_ID))
+                .expressionAttributeValues(Map.of(":cid", s(clientId)))).build();
+    }
+
+    private Map<String, AttributeValue> expiryAttributes(TokenRef ref) {
+        return Map.of(
+                EXPIRES_AT, s(Times.format(ref.expiresAt())),
+                TTL, n(ref.expiresAt().plus(ttlDelay).getEpochSecond()),
+                EXPIRY_SHARD, s(expiryShard(ref.key())));
+    }
+
+    private static ChangeRejectedException rejected(ClientChange change, TransactionCanceledException e) {
+        List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+        for (CancellationReason reason : reasons) {
+            if ("TransactionConflict".equals(reason.code())) {
+                return new ChangeRejectedException(Reason.TRANSACTION_CONFLICT);
+            }
+        }
+        for (int i = 0; i < reasons.size(); i++) {
+            if (!"ConditionalCheckFailed".equals(reasons.get(i).code())) {
+                continue;
+            }
+            if (i == 0) {
+                return new ChangeRejectedException(change.isCreate() ? Reason.CLIENT_EXISTS : Reason.VERSION_CHANGED);
+            }
+            if (change.tokenWrites().get(i - 1) instanceof TokenWrite.Create) {
+                return new ChangeRejectedException(Reason.TOKEN_EXISTS);
+            }
+            // A token item of this client is not as the client item says: read again and retry.
+            return new ChangeRejectedException(Reason.VERSION_CHANGED);
+        }
+        return new ChangeRejectedException(Reason.TRANSACTION_CONFLICT);
+    }
+
+    private static StoreUnavailableException unavailable(String what, SdkException e) {
+        // The SDK message can quote request values; name only the error code.
+        String code = e instanceof AwsServiceException ase && ase.awsErrorDetails() != null
+                ? ase.awsErrorDetails().errorCode()
+                : e.getClass().getSimpleName();
+        return new StoreUnavailableException("DynamoDB did not answer while " + what + " (" + code
+                + "). A change is all-or-nothing, so retrying is safe; if it persists, check the table and the"
+                + " function's permissions", null);
+    }
+
+    // ---- mapping ------------------------------------------------------------------------------
+
+    private static TokenRecord toTokenRecord(TokenKey key, Map<String, AttributeValue> item) {
+        return new TokenRecord(
+                key,
+                str(item, CLIENT_ID),
+                str(item, TOKEN_ID),
+                TokenSlot.fromWireName(str(item, SLOT)),
+                item.containsKey(ACTIVE) && Boolean.TRUE.equals(item.get(ACTIVE).bool()),
+                Times.parse(str(item, CREATED_AT)),
+                Times.parse(str(item, EXPIRES_AT)),
+                Times.parse(str(item, LAST_USED_AT)));
+    }
+
+    private static ClientRecord toClient(Map<String, AttributeValue> item) {
+        List<TokenRef> previous = new ArrayList<>();
+        if (item.containsKey(PREVIOUS)) {
+            for (AttributeValue v : item.get(PREVIOUS).l()) {
+                previous.add(toRef(v.m()));
+            }
+        }
+        return new ClientRecord(
+                str(item, CLIENT_ID),
+                str(item, NAME),
+                Boolean.TRUE.equals(item.get(ACTIVE).bool()),
+                Times.parse(str(item, CREATED_AT)),
+                Long.parseLong(item.get(VERSION).n()),
+                toRef(item.get(CURRENT).m()),
+                previous);
+    }
+
+    private static AttributeValue refMap(TokenRef ref) {
+        Map<String, AttributeValue> m = new LinkedHashMap<>();
+        m.put(REF_KEY, s(ref.key().value()));
+        m.put(REF_TOKEN_ID, s(ref.tokenId()));
+        m.put(REF_CREATED_AT, s(Times.format(ref.createdAt())));
+        if (ref.expiresAt() != null) {
+            m.put(REF_EXPIRES_AT, s(Times.format(ref.expiresAt())));
+        }
+        return AttributeValue.builder().m(m).build();
+    }
+
+    private static TokenRef toRef(Map<String, AttributeValue> m) {
+        return new TokenRef(
+                TokenKey.of(m.get(REF_KEY).s()),
+                m.get(REF_TOKEN_ID).s(),
+                Times.parse(m.get(REF_CREATED_AT).s()),
+                m.containsKey(REF_EXPIRES_AT) ? Times.parse(m.get(REF_EXPIRES_AT).s()) : null);
+    }
+
+    private static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : v.s();
+    }
+
+    private static AttributeValue bool(boolean b) {
+        return AttributeValue.builder().bool(b).build();
+    }
+
+    private static AttributeValue n(long v) {
+        return AttributeValue.builder().n(Long.toString(v)).build();
+    }
+}

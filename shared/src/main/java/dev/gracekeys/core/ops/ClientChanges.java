@@ -30,9 +30,9 @@ public final class ClientChanges {
     /**
      * Rotation: the current token moves into the previous slot with {@code expiresAt = now + grace},
      * {@code next} becomes current. At most {@code maxPrevious} previous tokens stay, newest first;
-     * the oldest live ones beyond that are revoked at once. With grace 0 the old current token is
-     * dead on arrival in the previous slot, so it is deleted and, like any expired entry, takes no
-     * place there.
+     * the oldest ones beyond that are revoked at once. With grace 0 the old current token is dead on
+     * arrival: it still takes its place in the slot (so with one slot the older previous token is
+     * dropped, as with any second rotation), and is deleted at once.
      */
     public static ClientChange rotate(ClientRecord before, TokenRef next, Instant now, Duration grace, int maxPrevious) {
         TokenRef demoted = before.current().expiringAt(now.plus(grace));
@@ -45,23 +45,22 @@ public final class ClientChanges {
         List<TokenRef> expired = new ArrayList<>();
         List<TokenWrite> writes = new ArrayList<>();
         writes.add(new TokenWrite.Create(next, TokenSlot.CURRENT));
-        for (TokenRef ref : candidates) {
-            boolean isDemoted = ref == demoted;
-            if (!ref.isLiveAt(now)) {
-                if (isDemoted) {
-                    revoked.add(ref); // grace 0: revoked now, not "expired"
-                } else {
-                    expired.add(ref);
-                }
-                writes.add(new TokenWrite.Delete(ref.key()));
-            } else if (kept.size() < maxPrevious) {
+        for (int i = 0; i < candidates.size(); i++) {
+            TokenRef ref = candidates.get(i);
+            boolean isDemoted = i == 0;
+            boolean inSlot = i < maxPrevious; // newest first: the demoted token always takes a place
+            if (inSlot && ref.isLiveAt(now)) {
                 kept.add(ref);
                 if (isDemoted) {
                     writes.add(new TokenWrite.Update(ref, TokenSlot.PREVIOUS));
                 }
+                continue;
+            }
+            writes.add(new TokenWrite.Delete(ref.key()));
+            if (isDemoted || ref.isLiveAt(now)) {
+                revoked.add(ref); // grace 0, or pushed out of the slot while still live
             } else {
-                revoked.add(ref);
-                writes.add(new TokenWrite.Delete(ref.key()));
+                expired.add(ref);
             }
         }
         return new ClientChange(before, before.withTokens(next, kept), writes, revoked, expired);

@@ -298,6 +298,26 @@ class RotationSemanticsIT {
         assertEquals(DenyReason.EXPIRED, f.verify(previous).reason());
     }
 
+    // Rule: rotation is atomic. A rotation whose transaction fails on its last condition (the new
+    // token's key is taken, forced through the generator seam) writes nothing at all.
+    @Test
+    void rotate_isAllOrNothing_whenAnyConditionOfTheTransactionFails(TestTable table) {
+        Fixture f = new Fixture(table);
+        String other = f.create("OTHER01");
+        String first = f.create("GRACE01");
+        var taken = new dev.gracekeys.core.token.IssuedToken(other, f.config.tokenFormat().tokenIdOf(other));
+        GraceKeys pinned = GraceKeys.create(f.config, table.client(), Fixture.PEPPER, f.events, f.clock, () -> taken);
+        var before = table.snapshot();
+
+        assertThrows(ConcurrentModificationException.class,
+                () -> pinned.tokens().rotate(new RotateRequest("GRACE01", 3600L, null, null)));
+
+        assertEquals(before, table.snapshot(), "no partial rotation: client, old and new token items unchanged");
+        assertEquals(TokenSlot.CURRENT, f.verify(first).slot());
+        assertEquals("OTHER01", f.verify(other).clientId());
+        assertEquals(List.of(), f.violations());
+    }
+
     private static boolean previousItemExists(Fixture f) {
         return previousItem(f) != null;
     }

@@ -56,8 +56,8 @@ public final class LegacyImporter {
     /** Imports a batch in order and publishes {@code BackfillCompleted} (not for a dry run). */
     public ImportResult importAll(List<ImportRecord> records, boolean dryRun) {
         Run run = new Run(dryRun);
-        for (ImportRecord r : records) {
-            run.add(importOne(r, run));
+        for (int i = 0; i < records.size(); i++) {
+            importOne(i, records.get(i), run);
         }
         return complete(run);
     }
@@ -77,18 +77,20 @@ public final class LegacyImporter {
             this.dryRun = dryRun;
         }
 
-        int nextIndex() {
-            return read.getAndIncrement();
-        }
-
         /** Records one outcome; thread-safe so records may be imported concurrently. */
-        public synchronized void add(IndexedResult result) {
-            switch (result.result().outcome()) {
+        public synchronized void add(int index, RecordResult result) {
+            read.incrementAndGet();
+            switch (result.outcome()) {
                 case IMPORTED -> imported++;
                 case SKIPPED -> skipped++;
-                case CONFLICT -> conflicts.add(new ImportResult.Problem(result.index(), result.result().clientId(), result.result().reason()));
-                case REJECTED -> rejected.add(new ImportResult.Problem(result.index(), result.result().clientId(), result.result().reason()));
+                case CONFLICT -> conflicts.add(new ImportResult.Problem(index, result.clientId(), result.reason()));
+                case REJECTED -> rejected.add(new ImportResult.Problem(index, result.clientId(), result.reason()));
             }
+        }
+
+        /** Adds a record that could not even be read (e.g. a line that is not JSON). */
+        public void reject(int index, String reason) {
+            add(index, new RecordResult(Outcome.REJECTED, null, reason));
         }
 
         public synchronized ImportResult result() {
@@ -102,14 +104,16 @@ public final class LegacyImporter {
         }
     }
 
-    /** A record's result with its position in the input. */
-    public record IndexedResult(int index, RecordResult result) {
-    }
-
-    /** Imports one record as part of {@code run} (safe to call from several threads). */
-    public IndexedResult importOne(ImportRecord record, Run run) {
-        int index = run.nextIndex();
-        return new IndexedResult(index, importOne(record, run.dryRun, run));
+    /**
+     * Imports one record as part of {@code run} and counts its outcome there. Safe to call from
+     * several threads: each record is its own transaction, and a dry run's bookkeeping is concurrent.
+     *
+     * @param index the record's position in the whole input (reported with conflicts and rejections)
+     */
+    public RecordResult importOne(int index, ImportRecord record, Run run) {
+        RecordResult result = importOne(record, run.dryRun, run);
+        run.add(index, result);
+        return result;
     }
 
     /** Publishes {@code BackfillCompleted} for a finished run and returns its result. */

@@ -1,0 +1,58 @@
+package dev.gracekeys.functions.describe;
+
+import dev.gracekeys.core.ValidationException;
+import dev.gracekeys.core.testing.DynamoDbLocalExtension;
+import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.lambda.LambdaTestKit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.Map;
+
+import static dev.gracekeys.lambda.LambdaTestKit.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+@ExtendWith(DynamoDbLocalExtension.class)
+class DescribeHandlerIT {
+
+    @Test
+    void clientSample_showsTheClient_inTheDesignShape_withoutSecrets(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        kit.seedSamples();
+        try (DescribeHandler handler = new DescribeHandler(kit.context())) {
+            Map<String, Object> out = handler.handleRequest(event("describe/client.json"), lambdaContext());
+            assertEquals(List.of("clientId", "name", "active", "createdAt", "current", "previous"), List.copyOf(out.keySet()));
+            assertEquals(List.of("tokenId", "createdAt", "lastUsedAt"), List.copyOf(((Map<?, ?>) out.get("current")).keySet()));
+            assertEquals(List.of("tokenId", "createdAt", "expiresAt", "lastUsedAt"),
+                    List.copyOf(((Map<?, ?>) out.get("previous")).keySet()));
+            assertEquals("Sample fleet", out.get("name"));
+            String text = out.toString();
+            assertFalse(text.contains(SAMPLE_CURRENT) || text.contains(SAMPLE_PREVIOUS), "no token in describe");
+            table.snapshot().forEach(item -> assertFalse(text.contains(item.get("pk").s().substring(6)), "no hash"));
+        }
+    }
+
+    @Test
+    void listSample_pagesClients(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        kit.seedSamples();
+        try (DescribeHandler handler = new DescribeHandler(kit.context())) {
+            Map<String, Object> out = handler.handleRequest(event("describe/list.json"), lambdaContext());
+            assertEquals(List.of("clients", "nextCursor"), List.copyOf(out.keySet()));
+            assertEquals(List.of("SAMPLE01", "SAMPLE02"),
+                    ((List<?>) out.get("clients")).stream().map(c -> ((Map<?, ?>) c).get("clientId")).toList());
+            assertNull(out.get("nextCursor"));
+        }
+    }
+
+    @Test
+    void invalidLimitSample_isAValidationError(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        try (DescribeHandler handler = new DescribeHandler(kit.context())) {
+            ValidationException e = assertThrows(ValidationException.class,
+                    () -> handler.handleRequest(event("describe/invalid-limit.json"), lambdaContext()));
+            assertTrue(e.getMessage().contains("limit must be 1..100"));
+        }
+    }
+}

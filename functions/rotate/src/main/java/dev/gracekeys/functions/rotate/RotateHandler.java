@@ -1,0 +1,32 @@
+package dev.gracekeys.functions.rotate;
+
+import dev.gracekeys.core.ops.Requests.RotateRequest;
+import dev.gracekeys.core.ops.TokenService;
+import dev.gracekeys.lambda.OpsFunction;
+import dev.gracekeys.lambda.Payload;
+import io.micronaut.context.ApplicationContextBuilder;
+import jakarta.inject.Inject;
+
+/**
+ * {@code rotate}: {@code {"clientId","graceSeconds"?,"create"?,"name"?}}. Issues a new token; the
+ * old one stays valid for the grace window. With {@code "create":true}, creates the client.
+ */
+public class RotateHandler extends OpsFunction {
+
+    @Inject
+    TokenService tokens;
+
+    public RotateHandler() {
+    }
+
+    public RotateHandler(ApplicationContextBuilder builder) {
+        super(builder);
+    }
+
+    @Override
+    protected Object handle(Object input) {
+        Payload p = Payload.of(input, "clientId", "graceSeconds", "create", "name");
+        return tokens.rotate(new RotateRequest(p.string("clientId"), p.wholeNumber("graceSeconds"),
+                p.bool("create"), p.string("name")));
+    }
+}

@@ -1,0 +1,89 @@
+package dev.gracekeys.functions.authorizer;
+
+import dev.gracekeys.core.model.TokenSlot;
+import dev.gracekeys.core.verify.Verdict;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class AuthorizerProtocolTest {
+
+    private static final String ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/POST/push";
+
+    @Test
+    void tokenIsRead_fromBearerAuthorization_caseInsensitively_elseFromXApiKey() {
+        assertEquals("t1", parse(Map.of("Authorization", "Bearer t1")).token());
+        assertEquals("t1", parse(Map.of("AUTHORIZATION", "bearer   t1  ")).token());
+        assertEquals("k1", parse(Map.of("x-api-key", "k1")).token());
+        assertEquals("t1", parse(Map.of("authorization", "Bearer t1", "x-api-key", "k1")).token());
+        assertEquals("k1", parse(Map.of("authorization", "Basic dXNlcjpwdw==", "X-Api-Key", "k1")).token());
+        assertNull(parse(Map.of("authorization", "Basic dXNlcjpwdw==")).token());
+        assertNull(parse(Map.of("authorization", "Bearer ")).token());
+    }
+
+    @Test
+    void restTokenEvent_takesBearerOrBareToken_andAnswersWithAPolicy() {
+        assertEquals("t1", AuthorizerProtocol.parse(Map.of("type", "TOKEN", "authorizationToken", "Bearer t1", "methodArn", ARN)).token());
+        assertEquals("t1", AuthorizerProtocol.parse(Map.of("type", "TOKEN", "authorizationToken", "t1", "methodArn", ARN)).token());
+        var request = AuthorizerProtocol.parse(Map.of("type", "TOKEN", "authorizationToken", "Bearer t1", "methodArn", ARN));
+        assertFalse(request.simpleResponse());
+    }
+
+    @Test
+    void allowPolicy_coversTheWholeApi_soACachedPolicyFitsEveryRoute() {
+        var request = AuthorizerProtocol.parse(Map.of("type", "TOKEN", "authorizationToken", "Bearer t1", "methodArn", ARN));
+        Instant exp = Instant.parse("2026-11-24T17:00:00Z");
+        Map<String, Object> out = AuthorizerProtocol.respond(request, Verdict.allow("GRACE01", TokenSlot.PREVIOUS, "gk_x", exp));
+        assertEquals("GRACE01", out.get("principalId"));
+        Map<?, ?> statement = (Map<?, ?>) ((List<?>) ((Map<?, ?>) out.get("policyDocument")).get("Statement")).get(0);
+        assertEquals("Allow", statement.get("Effect"));
+        assertEquals("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/*", statement.get("Resource"));
+        assertEquals(Map.of("clientId", "GRACE01", "tokenSlot", "previous", "previousExpiresAt", "2026-11-24T17:00:00Z"),
+                out.get("context"));
+    }
+
+    @Test
+    void allow_becomesDeny_whenTheMethodArnIsGarbled() {
+        var request = AuthorizerProtocol.parse(Map.of("type", "TOKEN", "authorizationToken", "t1", "methodArn", "arn:aws:s3:::bucket"));
+        Map<String, Object> out = AuthorizerProtocol.respond(request, Verdict.allow("GRACE01", TokenSlot.CURRENT, "gk_x", null));
+        Map<?, ?> statement = (Map<?, ?>) ((List<?>) ((Map<?, ?>) out.get("policyDocument")).get("Statement")).get(0);
+        assertEquals("Deny", statement.get("Effect"));
+        assertFalse(out.containsKey("context"));
+    }
+
+    @Test
+    void httpApiV2_getsASimpleResponse() {
+        var request = AuthorizerProtocol.parse(Map.of("version", "2.0", "type", "REQUEST", "routeArn", ARN,
+                "headers", Map.of("authorization", "Bearer t1")));
+        assertTrue(request.simpleResponse());
+        assertEquals(Map.of("isAuthorized", true, "context", Map.of("clientId", "C", "tokenSlot", "current")),
+                AuthorizerProtocol.respond(request, Verdict.allow("C", TokenSlot.CURRENT, "gk_x", null)));
+        assertEquals(Map.of("isAuthorized", false, "context", Map.of()),
+                AuthorizerProtocol.respond(request, Verdict.deny(Verdict.DenyReason.UNKNOWN)));
+    }
+
+    @Test
+    void garbageEvents_parseWithoutAToken_neverThrow() {
+        Map<String, Object> wrongTypes = new HashMap<>();
+        wrongTypes.put("version", 2.0);
+        wrongTypes.put("headers", List.of("authorization", "Bearer t1"));
+        wrongTypes.put("type", null);
+        Map<String, Object> nestedWrong = new HashMap<>();
+        nestedWrong.put("headers", Map.of("authorization", Map.of("value", "Bearer t1"), "x-api-key", 42));
+        for (Object garbage : new Object[]{null, "Bearer t1", 42, List.of(), Map.of(), wrongTypes, nestedWrong,
+                Map.of("headers", Map.of("authorization", "Bearer " + "x".repeat(20_000)))}) {
+            var request = AuthorizerProtocol.parse(garbage);
+            assertNull(request.token(), String.valueOf(garbage).length() + " chars");
+            assertNotNull(AuthorizerProtocol.respond(request, Verdict.deny(Verdict.DenyReason.MALFORMED)));
+        }
+    }
+
+    private static AuthorizerProtocol.Request parse(Map<String, Object> headers) {
+        return AuthorizerProtocol.parse(Map.of("type", "REQUEST", "methodArn", ARN, "headers", headers));
+    }
+}

@@ -1,0 +1,84 @@
+package dev.gracekeys.lambda;
+
+import io.micronaut.context.annotation.Factory;
+import jakarta.inject.Singleton;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * The one place that builds AWS clients: once per container (singletons), with the
+ * URLConnection HTTP client (no Apache or Netty on the classpath: smaller jars, faster cold
+ * starts), the region from {@code AWS_REGION}, and an explicit credentials provider (on Lambda the
+ * environment's, which skips the default chain's probing).
+ *
+ * <p>{@code DYNAMODB_ENDPOINT}, {@code SECRETSMANAGER_ENDPOINT} point a client elsewhere (DynamoDB
+ * Local, LocalStack); with an endpoint override and no AWS credentials, dummy ones are used, since
+ * local emulators accept any.
+ */
+@Factory
+public class AwsClients {
+
+    public static final String REGION = "AWS_REGION";
+    public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
+    public static final String SECRETSMANAGER_ENDPOINT = "SECRETSMANAGER_ENDPOINT";
+
+    private final Settings settings;
+
+    public AwsClients(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Singleton
+    SdkHttpClient httpClient() {
+        return UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    @Singleton
+    DynamoDbClient dynamoDb(SdkHttpClient http) {
+        return configure(DynamoDbClient.builder(), http, DYNAMODB_ENDPOINT).build();
+    }
+
+    @Singleton
+    SecretsManagerClient secretsManager(SdkHttpClient http) {
+        return configure(SecretsManagerClient.builder(), http, SECRETSMANAGER_ENDPOINT).build();
+    }
+
+    /** Applies region, endpoint, credentials and HTTP client to any SDK client builder. */
+    public <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, SdkHttpClient http,
+                                                                                     String endpointSetting) {
+        String endpoint = settings.get(endpointSetting);
+        builder.region(Region.of(settings.getOrDefault(REGION, "us-east-1")))
+                .httpClient(http)
+                .credentialsProvider(credentials(endpoint != null));
+        if (endpoint != null) {
+            builder.endpointOverride(URI.create(endpoint));
+        }
+        return builder;
+    }
+
+    private AwsCredentialsProvider credentials(boolean local) {
+        if (settings.get("AWS_LAMBDA_FUNCTION_NAME") != null) {
+            return EnvironmentVariableCredentialsProvider.create(); // Lambda puts the role's keys there
+        }
+        if (local) {
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        }
+        return DefaultCredentialsProvider.builder().build();
+    }
+}

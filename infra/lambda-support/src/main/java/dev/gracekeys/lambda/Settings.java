@@ -1,0 +1,66 @@
+package dev.gracekeys.lambda;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Where settings come from: the process environment on Lambda. Tests and the local stack register
+ * their own {@code Settings} bean instead, so nothing reads {@code System.getenv} behind their back.
+ */
+public final class Settings {
+
+    private final Function<String, String> lookup;
+
+    private Settings(Function<String, String> lookup) {
+        this.lookup = lookup;
+    }
+
+    public static Settings fromEnvironment() {
+        return new Settings(System::getenv);
+    }
+
+    public static Settings of(Map<String, String> values) {
+        Map<String, String> copy = Map.copyOf(values);
+        return new Settings(copy::get);
+    }
+
+    /** The value, or {@code null} when unset or blank. */
+    public String get(String name) {
+        String v = lookup.apply(Objects.requireNonNull(name));
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    public String getOrDefault(String name, String fallback) {
+        String v = get(name);
+        return v == null ? fallback : v;
+    }
+
+    public int intOrDefault(String name, int fallback, int min, int max) {
+        String v = get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number " + min + ".." + max + ", got '" + v + "'");
+        }
+    }
+
+    /** A view for {@code GraceKeysConfig.fromEnv}. */
+    public Map<String, String> asMap(String... names) {
+        java.util.HashMap<String, String> m = new java.util.HashMap<>();
+        for (String n : names) {
+            String v = get(n);
+            if (v != null) {
+                m.put(n, v);
+            }
+        }
+        return m;
+    }
+}

@@ -15,7 +15,10 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+
 import java.net.URI;
+import java.util.List;
 import java.time.Duration;
 
 /**
@@ -36,9 +39,15 @@ public class AwsClients {
     public static final String SECRETSMANAGER_ENDPOINT = "SECRETSMANAGER_ENDPOINT";
 
     private final Settings settings;
+    private final List<ExecutionInterceptor> interceptors;
 
-    public AwsClients(Settings settings) {
+    /**
+     * @param interceptors SDK interceptors to attach to every client: none in production; tests
+     *                     register one to record the operations a function really calls
+     */
+    public AwsClients(Settings settings, List<ExecutionInterceptor> interceptors) {
         this.settings = settings;
+        this.interceptors = List.copyOf(interceptors);
     }
 
     @Singleton
@@ -68,6 +77,9 @@ public class AwsClients {
                 .credentialsProvider(credentials(endpoint != null));
         if (endpoint != null) {
             builder.endpointOverride(URI.create(endpoint));
+        }
+        if (!interceptors.isEmpty()) {
+            builder.overrideConfiguration(o -> interceptors.forEach(o::addExecutionInterceptor));
         }
         return builder;
     }

@@ -2,6 +2,8 @@ package dev.gracekeys.lambda;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -11,9 +13,15 @@ import java.util.function.Function;
 public final class Settings {
 
     private final Function<String, String> lookup;
+    private final Set<String> requested = ConcurrentHashMap.newKeySet();
 
     private Settings(Function<String, String> lookup) {
         this.lookup = lookup;
+    }
+
+    /** Every name the code has asked for so far (the template contract test compares it). */
+    public Set<String> requested() {
+        return Set.copyOf(requested);
     }
 
     public static Settings fromEnvironment() {
@@ -27,6 +35,7 @@ public final class Settings {
 
     /** The value, or {@code null} when unset or blank. */
     public String get(String name) {
+        requested.add(name);
         String v = lookup.apply(Objects.requireNonNull(name));
         return v == null || v.isBlank() ? null : v.trim();
     }
@@ -54,7 +63,7 @@ public final class Settings {
 
     /** A view for {@code GraceKeysConfig.fromEnv}. */
     public Map<String, String> asMap(String... names) {
-        java.util.HashMap<String, String> m = new java.util.HashMap<>();
+        Map<String, String> m = new java.util.HashMap<>();
         for (String n : names) {
             String v = get(n);
             if (v != null) {

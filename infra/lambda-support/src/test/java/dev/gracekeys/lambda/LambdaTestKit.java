@@ -14,8 +14,8 @@ import dev.gracekeys.core.testing.MutableClock;
 import dev.gracekeys.core.testing.TestTable;
 import dev.gracekeys.core.token.IssuedToken;
 import dev.gracekeys.core.token.TokenFormat;
-import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.ApplicationContextBuilder;
+import io.micronaut.function.aws.LambdaApplicationContextBuilder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,9 +62,18 @@ public final class LambdaTestKit {
         return Map.copyOf(settings);
     }
 
-    /** The context builder a handler under test is constructed with. */
-    public ApplicationContextBuilder context() {
-        return ApplicationContext.builder().singletons(Settings.of(settings), clock, events);
+    /**
+     * The context builder a handler under test is constructed with: Lambda's own (eager singletons,
+     * the {@code function} and {@code lambda} environments, as the handler's no-argument constructor
+     * builds it on AWS), with the test's settings, clock and event collector registered.
+     */
+    public ApplicationContextBuilder context(Object... extraBeans) {
+        ApplicationContextBuilder builder = new LambdaApplicationContextBuilder();
+        builder.singletons(Settings.of(settings), clock, events);
+        if (extraBeans.length > 0) {
+            builder.singletons(extraBeans);
+        }
+        return builder;
     }
 
     /** The core over the same table, pepper and clock, for seeding and checking. */

@@ -1,0 +1,165 @@
+package dev.gracekeys.bench;
+
+import dev.gracekeys.core.GraceKeys;
+import dev.gracekeys.core.GraceKeysConfig;
+import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.ops.Requests.RotateRequest;
+import dev.gracekeys.core.store.dynamodb.TableSchema;
+import dev.gracekeys.core.token.Pepper;
+import dev.gracekeys.dynamodblocal.DynamoDbLocal;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cold start, measured: a fresh JVM from launch to its first completed verify against DynamoDB
+ * Local, for the real authorizer handler and for {@link PlainVerifyProbe} (no framework), alternated
+ * run by run so that machine noise hits both alike. Prints one line per figure,
+ * {@code metric: value unit}. A measurement, not a test: it asserts nothing about speed.
+ *
+ * <p>Usage: {@code ColdStart [--runs N] [--repo DIR] [--jvm-flags "..."]}.
+ */
+public final class ColdStart {
+
+    /** The Lambda Java runtime's default: C1 only, which favours start-up over peak speed. */
+    static final String LAMBDA_JVM_FLAGS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1 -Xshare:auto";
+
+    public static void main(String[] args) throws Exception {
+        int runs = 7;
+        Path repo = Path.of("").toAbsolutePath();
+        String flags = LAMBDA_JVM_FLAGS;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--repo" -> repo = Path.of(args[++i]).toAbsolutePath();
+                case "--jvm-flags" -> flags = args[++i];
+                case "--help", "-h" -> {
+                    System.out.println("usage: ColdStart [--runs N (default 7)] [--repo DIR] [--jvm-flags \"...\"]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (try --help)");
+            }
+        }
+        Result r = measure(repo, runs, flags);
+        System.out.printf("authorizer.jar.size: %.2f MB%n", r.jarBytes / 1_048_576.0);
+        System.out.printf("coldstart.authorizer.median: %d ms%n", r.authorizerMedian());
+        System.out.printf("coldstart.plain.median: %d ms%n", r.plainMedian());
+        System.out.printf("coldstart.ratio: %.2f x%n", r.ratio());
+        System.out.printf("coldstart.authorizer.runs: %s ms%n", r.authorizer);
+        System.out.printf("coldstart.plain.runs: %s ms%n", r.plain);
+        System.exit(0); // DynamoDB Local leaves non-daemon threads behind
+    }
+
+    /** Raw figures of one measurement. */
+    public record Result(long jarBytes, List<Long> authorizer, List<Long> plain) {
+        public long authorizerMedian() {
+            return median(authorizer);
+        }
+
+        public long plainMedian() {
+            return median(plain);
+        }
+
+        public double ratio() {
+            return (double) authorizerMedian() / plainMedian();
+        }
+    }
+
+    public static Result measure(Path repo, int runs, String jvmFlags) throws Exception {
+        Path jar = repo.resolve("functions/verify-authorizer/target/verify-authorizer.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run ./mvnw -B package -DskipTests first");
+        }
+        String probes = Path.of(ColdStart.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        byte[] pepperBytes = new byte[48];
+        new SecureRandom().nextBytes(pepperBytes);
+        String pepper = Base64.getEncoder().encodeToString(pepperBytes);
+        String table = "gracekeys-coldstart";
+
+        try (DynamoDbLocal ddb = DynamoDbLocal.startInMemory();
+             DynamoDbClient client = DynamoDbClient.builder().endpointOverride(ddb.endpoint()).region(Region.US_EAST_1)
+                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                     .httpClient(UrlConnectionHttpClient.create()).build()) {
+            client.createTable(TableSchema.createTable(table));
+            GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table), client, Pepper.fromBase64(pepper),
+                    EventPublisher.NONE, Clock.systemUTC());
+            String token = core.tokens().rotate(new RotateRequest("COLDSTART", null, true, null)).token();
+            Map<String, String> env = Map.of("TABLE_NAME", table, "DYNAMODB_ENDPOINT", ddb.endpoint().toString(),
+                    "AWS_REGION", "us-east-1", "PEPPER", pepper,
+                    // a realistic lookup pays the last-use write once; keep both probes to one read
+                    "LAST_USE_INTERVAL_SECONDS", "86400");
+            String classpath = jar + File.pathSeparator + probes;
+
+            // One throw-away launch of each warms the OS file cache, as a deployed jar would be.
+            launch(classpath, jvmFlags, AuthorizerProbe.class, token, env);
+            launch(classpath, jvmFlags, PlainVerifyProbe.class, token, env);
+            List<Long> authorizer = new ArrayList<>();
+            List<Long> plain = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                if (i % 2 == 0) {
+                    authorizer.add(launch(classpath, jvmFlags, AuthorizerProbe.class, token, env));
+                    plain.add(launch(classpath, jvmFlags, PlainVerifyProbe.class, token, env));
+                } else {
+                    plain.add(launch(classpath, jvmFlags, PlainVerifyProbe.class, token, env));
+                    authorizer.add(launch(classpath, jvmFlags, AuthorizerProbe.class, token, env));
+                }
+            }
+            return new Result(Files.size(jar), authorizer, plain);
+        }
+    }
+
+    /** Milliseconds from launching a fresh JVM to its "ALLOWED" line. */
+    static long launch(String classpath, String jvmFlags, Class<?> probe, String token, Map<String, String> env)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String f : jvmFlags.trim().split("\\s+")) {
+            if (!f.isEmpty()) {
+                command.add(f);
+            }
+        }
+        command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, probe.getName(), token));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        long start = System.nanoTime();
+        Process process = pb.start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.equals("ALLOWED")) {
+                    return (System.nanoTime() - start) / 1_000_000;
+                }
+                seen.append(line).append('\n');
+            }
+            throw new IllegalStateException(probe.getSimpleName() + " did not allow the token:\n" + seen);
+        } finally {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+}

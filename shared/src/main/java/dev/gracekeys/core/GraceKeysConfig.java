@@ -40,9 +40,11 @@ public record GraceKeysConfig(
         Duration ttlDelay) {
 
     public static final int MAX_PREVIOUS_TOKENS_LIMIT = 10;
+    private static final java.util.regex.Pattern TABLE_NAME_PATTERN = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{3,255}");
 
     public GraceKeysConfig {
-        require(tableName != null && !tableName.isBlank(), "TABLE_NAME must name the DynamoDB table");
+        require(tableName != null && TABLE_NAME_PATTERN.matcher(tableName).matches(),
+                "TABLE_NAME must name the DynamoDB table: 3-255 characters of a-z A-Z 0-9 _ - .");
         new TokenFormat(tokenPrefix, legacyTokens); // validates the prefix
         require(maxPreviousTokens >= 1 && maxPreviousTokens <= MAX_PREVIOUS_TOKENS_LIMIT,
                 "MAX_PREVIOUS_TOKENS must be 1.." + MAX_PREVIOUS_TOKENS_LIMIT);

@@ -4,6 +4,7 @@ import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -37,6 +38,9 @@ public class AwsClients {
     public static final String REGION = "AWS_REGION";
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
     public static final String SECRETSMANAGER_ENDPOINT = "SECRETSMANAGER_ENDPOINT";
+    /** Set by Lambda when it serves credentials from an endpoint (always with SnapStart). */
+    public static final String CONTAINER_CREDENTIALS_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+    public static final String ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
 
     private final Settings settings;
     private final List<ExecutionInterceptor> interceptors;
@@ -84,9 +88,19 @@ public class AwsClients {
         return builder;
     }
 
+    /**
+     * On Lambda, the function role's credentials, from where Lambda puts them: with SnapStart the
+     * runtime serves them from the container credentials endpoint (the access-key variables are not
+     * set then), otherwise in the access-key variables. Naming the provider skips the default chain's
+     * probing on every cold start. Locally, dummy keys against an endpoint override, else the
+     * default chain (a developer's profile).
+     */
     private AwsCredentialsProvider credentials(boolean local) {
-        if (settings.get("AWS_LAMBDA_FUNCTION_NAME") != null) {
-            return EnvironmentVariableCredentialsProvider.create(); // Lambda puts the role's keys there
+        if (settings.get(CONTAINER_CREDENTIALS_URI) != null) {
+            return ContainerCredentialsProvider.builder().build();
+        }
+        if (settings.get("AWS_LAMBDA_FUNCTION_NAME") != null && settings.get(ACCESS_KEY_ID) != null) {
+            return EnvironmentVariableCredentialsProvider.create();
         }
         if (local) {
             return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));

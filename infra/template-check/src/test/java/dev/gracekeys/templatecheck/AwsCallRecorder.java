@@ -1,0 +1,120 @@
+package dev.gracekeys.templatecheck;
+
+import software.amazon.awssdk.awscore.AwsExecutionAttribute;
+import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Records what a function asks of AWS, as the IAM action and resource ARN each request needs.
+ * Registered as a bean in the handler's context, it is attached to every client the code builds
+ * ({@code AwsClients} takes all {@link ExecutionInterceptor} beans), and it sees each request once,
+ * before the SDK's retries.
+ *
+ * <p>The mapping from an operation to IAM actions follows the service authorization reference:
+ * <ul>
+ *   <li>DynamoDB item and query operations are their own action on the table, or on
+ *       {@code table/<name>/index/<index>} when they read an index.</li>
+ *   <li>{@code TransactWriteItems} has no action of its own: each item in it is authorized as the
+ *       operation it is, {@code dynamodb:PutItem}, {@code UpdateItem}, {@code DeleteItem} or
+ *       {@code ConditionCheckItem}, on that item's table.</li>
+ *   <li>{@code BatchGetItem} is {@code dynamodb:BatchGetItem} on each table it reads.</li>
+ *   <li>S3 {@code GetObject} is {@code s3:GetObject} on {@code arn:aws:s3:::bucket/key}.</li>
+ *   <li>Secrets Manager {@code GetSecretValue} is {@code secretsmanager:GetSecretValue} on the secret.</li>
+ * </ul>
+ * A request this class cannot map fails the test rather than pass unchecked.
+ */
+final class AwsCallRecorder implements ExecutionInterceptor {
+
+    /** One permission a request needed: {@code operation} is the SDK's, for messages. */
+    record Call(String operation, String action, String resource) {
+        @Override
+        public String toString() {
+            return action + " on " + resource + " (" + operation + ")";
+        }
+    }
+
+    private final List<Call> calls = new CopyOnWriteArrayList<>(); // backfill calls from several threads
+
+    List<Call> calls() {
+        return List.copyOf(calls);
+    }
+
+    @Override
+    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        String operation = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME) + "."
+                + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+        Region region = attributes.getAttribute(AwsExecutionAttribute.AWS_REGION);
+        calls.addAll(permissions(operation, context.request(), region == null ? Template.REGION : region.id()));
+    }
+
+    static List<Call> permissions(String operation, SdkRequest request, String region) {
+        List<Call> needed = new ArrayList<>();
+        if (request instanceof GetItemRequest r) {
+            needed.add(new Call(operation, "dynamodb:GetItem", table(region, r.tableName())));
+        } else if (request instanceof PutItemRequest r) {
+            needed.add(new Call(operation, "dynamodb:PutItem", table(region, r.tableName())));
+        } else if (request instanceof UpdateItemRequest r) {
+            needed.add(new Call(operation, "dynamodb:UpdateItem", table(region, r.tableName())));
+        } else if (request instanceof DeleteItemRequest r) {
+            needed.add(new Call(operation, "dynamodb:DeleteItem", table(region, r.tableName())));
+        } else if (request instanceof QueryRequest r) {
+            needed.add(new Call(operation, "dynamodb:Query", index(region, r.tableName(), r.indexName())));
+        } else if (request instanceof ScanRequest r) {
+            needed.add(new Call(operation, "dynamodb:Scan", index(region, r.tableName(), r.indexName())));
+        } else if (request instanceof BatchGetItemRequest r) {
+            r.requestItems().keySet().forEach(t -> needed.add(new Call(operation, "dynamodb:BatchGetItem", table(region, t))));
+        } else if (request instanceof TransactWriteItemsRequest r) {
+            for (TransactWriteItem item : r.transactItems()) {
+                needed.add(transactItem(operation, item, region));
+            }
+        } else if (request instanceof GetObjectRequest r) {
+            needed.add(new Call(operation, "s3:GetObject", "arn:aws:s3:::" + r.bucket() + "/" + r.key()));
+        } else if (request instanceof GetSecretValueRequest r) {
+            needed.add(new Call(operation, "secretsmanager:GetSecretValue", r.secretId()));
+        } else {
+            throw new AssertionError("the template check does not know which IAM action " + operation
+                    + " needs: add it to AwsCallRecorder.permissions");
+        }
+        return needed;
+    }
+
+    private static Call transactItem(String operation, TransactWriteItem item, String region) {
+        if (item.put() != null) {
+            return new Call(operation, "dynamodb:PutItem", table(region, item.put().tableName()));
+        }
+        if (item.update() != null) {
+            return new Call(operation, "dynamodb:UpdateItem", table(region, item.update().tableName()));
+        }
+        if (item.delete() != null) {
+            return new Call(operation, "dynamodb:DeleteItem", table(region, item.delete().tableName()));
+        }
+        return new Call(operation, "dynamodb:ConditionCheckItem", table(region, item.conditionCheck().tableName()));
+    }
+
+    private static String table(String region, String name) {
+        return "arn:aws:dynamodb:" + region + ":" + Template.ACCOUNT + ":table/" + name;
+    }
+
+    private static String index(String region, String table, String index) {
+        return index == null ? table(region, table) : table(region, table) + "/index/" + index;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.gracekeys.templatecheck;
+
+import dev.gracekeys.core.GraceKeysConfig;
+import dev.gracekeys.core.testing.DynamoDbLocalExtension;
+import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.lambda.AwsClients;
+import dev.gracekeys.lambda.PepperSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The environment each function gets from the template against the settings its code really reads
+ * (every {@code Settings.get} is recorded), while it handles its sample events: nothing it needs is
+ * missing on AWS, and nothing set is dead config (a misspelt name, or a setting no code reads).
+ */
+@ExtendWith(DynamoDbLocalExtension.class)
+class TemplateEnvironmentIT {
+
+    /**
+     * Names the code may read that the template leaves unset on purpose, each with the reason. Any
+     * other name the code reads must be set by the template.
+     */
+    static final Map<String, String> UNSET_ON_PURPOSE = Map.ofEntries(
+            Map.entry(AwsClients.DYNAMODB_ENDPOINT, "local only: DynamoDB Local; on AWS the SDK's regional endpoint"),
+            Map.entry(AwsClients.SECRETSMANAGER_ENDPOINT, "local only: LocalStack; on AWS the regional endpoint"),
+            Map.entry("S3_ENDPOINT", "local only (backfill's S3 client): an S3 emulator; on AWS the regional endpoint"),
+            Map.entry(PepperSource.PEPPER, "local only: the pepper itself; on AWS it is read from the secret"
+                    + " PEPPER_SECRET_ID names, which PepperSource prefers anyway"),
+            Map.entry(AwsClients.REGION, "reserved: Lambda sets AWS_REGION itself"),
+            Map.entry("AWS_LAMBDA_FUNCTION_NAME", "reserved: Lambda sets it itself (AwsClients reads it to know it"
+                    + " runs on Lambda)"),
+            Map.entry(AwsClients.CONTAINER_CREDENTIALS_URI, "reserved: Lambda sets it (with SnapStart) to serve the"
+                    + " role's credentials"),
+            Map.entry(AwsClients.ACCESS_KEY_ID, "reserved: Lambda sets it (without SnapStart) to the role's credentials"),
+            Map.entry("TTL_DELAY_SECONDS", "optional: its default (TTL two days after expiry) is the design's"),
+            Map.entry("BACKFILL_CONCURRENCY", "optional backfill tuning: default 8 records at once"),
+            Map.entry("BACKFILL_PROGRESS_EVERY", "optional backfill tuning: a progress log line every 1000 records"),
+            Map.entry("BACKFILL_DEADLINE_MARGIN_MILLIS", "optional backfill tuning: stop 15 s before the timeout"));
+
+    @ParameterizedTest
+    @EnumSource(Lambda.class)
+    void function_readsEveryVariableTheTemplateSets_andNeedsNoOther(Lambda lambda, TestTable table) throws Exception {
+        Deployment.Function function = Template.load().deploy(table.name(), Map.of()).function(lambda.logicalId());
+        Set<String> read;
+        try (FunctionRun run = FunctionRun.start(function, table, lambda.readsS3())) {
+            lambda.exercise(run);
+            read = run.settingsRead();
+        }
+        Set<String> set = function.environment().keySet();
+
+        Set<String> missing = new TreeSet<>(read);
+        missing.removeAll(set);
+        missing.removeAll(UNSET_ON_PURPOSE.keySet());
+        assertEquals(Set.of(), missing, lambda.logicalId() + " reads these, but the template does not set them"
+                + " (set them, or add them to UNSET_ON_PURPOSE with the reason)");
+
+        Set<String> dead = new TreeSet<>(set);
+        dead.removeAll(read);
+        assertEquals(Set.of(), dead, lambda.logicalId() + ": the template sets these, but the code never reads them");
+    }
+
+    /** The allow-list stays honest: a name the template sets does not belong on it. */
+    @Test
+    void unsetOnPurpose_namesNothingTheTemplateSets() {
+        for (Deployment.Function function : Template.load().deploy("gracekeys-table", Map.of()).functions().values()) {
+            Set<String> both = new TreeSet<>(function.environment().keySet());
+            both.retainAll(UNSET_ON_PURPOSE.keySet());
+            assertEquals(Set.of(), both, function.logicalId() + " sets names UNSET_ON_PURPOSE lists");
+        }
+    }
+
+    /**
+     * A stack deployed with every parameter at its default runs with the code's own defaults, the
+     * configuration README.md documents.
+     */
+    @Test
+    void parameterDefaults_giveEveryFunctionTheCodesDefaultConfiguration() {
+        for (Deployment.Function function : Template.load().deploy("gracekeys-table", Map.of()).functions().values()) {
+            assertEquals(GraceKeysConfig.defaults("gracekeys-table"), GraceKeysConfig.fromEnv(function.environment()),
+                    function.logicalId());
+        }
+    }
+}

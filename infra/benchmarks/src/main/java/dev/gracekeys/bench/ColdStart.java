@@ -1,17 +1,5 @@
 package dev.gracekeys.bench;
 
-import dev.gracekeys.core.GraceKeys;
-import dev.gracekeys.core.GraceKeysConfig;
-import dev.gracekeys.core.events.EventPublisher;
-import dev.gracekeys.core.ops.Requests.RotateRequest;
-import dev.gracekeys.core.store.dynamodb.TableSchema;
-import dev.gracekeys.core.token.Pepper;
-import dev.gracekeys.dynamodblocal.DynamoDbLocal;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -20,10 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +43,11 @@ public final class ColdStart {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (try --help)");
             }
         }
+        for (String function : new java.util.TreeSet<>(FunctionProbe.HANDLERS.keySet())) {
+            long bytes = Files.size(jar(repo, function));
+            System.out.printf("jar.%s: %.2f MiB (%d bytes)%n", function, bytes / 1_048_576.0, bytes);
+        }
         Result r = measure(repo, runs, flags);
-        System.out.printf("authorizer.jar.size: %.2f MB%n", r.jarBytes / 1_048_576.0);
         System.out.printf("coldstart.authorizer.median: %d ms%n", r.authorizerMedian());
         System.out.printf("coldstart.plain.median: %d ms%n", r.plainMedian());
         System.out.printf("coldstart.ratio: %.2f x%n", r.ratio());
@@ -84,51 +72,58 @@ public final class ColdStart {
     }
 
     public static Result measure(Path repo, int runs, String jvmFlags) throws Exception {
-        Path jar = repo.resolve("functions/verify-authorizer/target/verify-authorizer.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: run ./mvnw -B package -DskipTests first");
-        }
-        String probes = Path.of(ColdStart.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        byte[] pepperBytes = new byte[48];
-        new SecureRandom().nextBytes(pepperBytes);
-        String pepper = Base64.getEncoder().encodeToString(pepperBytes);
-        String table = "gracekeys-coldstart";
-
-        try (DynamoDbLocal ddb = DynamoDbLocal.startInMemory();
-             DynamoDbClient client = DynamoDbClient.builder().endpointOverride(ddb.endpoint()).region(Region.US_EAST_1)
-                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                     .httpClient(UrlConnectionHttpClient.create()).build()) {
-            client.createTable(TableSchema.createTable(table));
-            GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table), client, Pepper.fromBase64(pepper),
-                    EventPublisher.NONE, Clock.systemUTC());
-            String token = core.tokens().rotate(new RotateRequest("COLDSTART", null, true, null)).token();
-            Map<String, String> env = Map.of("TABLE_NAME", table, "DYNAMODB_ENDPOINT", ddb.endpoint().toString(),
-                    "AWS_REGION", "us-east-1", "PEPPER", pepper,
-                    // a realistic lookup pays the last-use write once; keep both probes to one read
-                    "LAST_USE_INTERVAL_SECONDS", "86400");
-            String classpath = jar + File.pathSeparator + probes;
-
+        Path jar = jar(repo, "verify-authorizer");
+        try (SeededTable table = new SeededTable()) {
+            String classpath = jar + File.pathSeparator + probesLocation();
             // One throw-away launch of each warms the OS file cache, as a deployed jar would be.
-            launch(classpath, jvmFlags, AuthorizerProbe.class, token, env);
-            launch(classpath, jvmFlags, PlainVerifyProbe.class, token, env);
+            launch(classpath, jvmFlags, AuthorizerProbe.class, table.token, table.env);
+            launch(classpath, jvmFlags, PlainVerifyProbe.class, table.token, table.env);
             List<Long> authorizer = new ArrayList<>();
             List<Long> plain = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
                 if (i % 2 == 0) {
-                    authorizer.add(launch(classpath, jvmFlags, AuthorizerProbe.class, token, env));
-                    plain.add(launch(classpath, jvmFlags, PlainVerifyProbe.class, token, env));
+                    authorizer.add(launch(classpath, jvmFlags, AuthorizerProbe.class, table.token, table.env));
+                    plain.add(launch(classpath, jvmFlags, PlainVerifyProbe.class, table.token, table.env));
                 } else {
-                    plain.add(launch(classpath, jvmFlags, PlainVerifyProbe.class, token, env));
-                    authorizer.add(launch(classpath, jvmFlags, AuthorizerProbe.class, token, env));
+                    plain.add(launch(classpath, jvmFlags, PlainVerifyProbe.class, table.token, table.env));
+                    authorizer.add(launch(classpath, jvmFlags, AuthorizerProbe.class, table.token, table.env));
                 }
             }
             return new Result(Files.size(jar), authorizer, plain);
         }
     }
 
+    /** A function's deployable jar, as template.yaml's CodeUri names it. */
+    static Path jar(Path repo, String function) {
+        Path jar = repo.resolve("functions/" + function + "/target/" + function + ".jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run ./mvnw -B package -DskipTests first");
+        }
+        return jar;
+    }
+
+    /** Where this module's classes are, to put the probes on a child JVM's classpath. */
+    static String probesLocation() throws java.net.URISyntaxException {
+        return Path.of(ColdStart.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
+    /** Runs a probe in a fresh JVM and returns its output once it printed {@code marker}. */
+    static String run(String classpath, Class<?> probe, Map<String, String> env, String marker, String... args)
+            throws IOException, InterruptedException {
+        return exec(classpath, LAMBDA_JVM_FLAGS, probe, env, marker, args).output;
+    }
+
     /** Milliseconds from launching a fresh JVM to its "ALLOWED" line. */
     static long launch(String classpath, String jvmFlags, Class<?> probe, String token, Map<String, String> env)
             throws IOException, InterruptedException {
+        return exec(classpath, jvmFlags, probe, env, "ALLOWED", token).millis;
+    }
+
+    private record Launch(long millis, String output) {
+    }
+
+    private static Launch exec(String classpath, String jvmFlags, Class<?> probe, Map<String, String> env,
+                               String marker, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String f : jvmFlags.trim().split("\\s+")) {
@@ -136,7 +131,8 @@ public final class ColdStart {
                 command.add(f);
             }
         }
-        command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, probe.getName(), token));
+        command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, probe.getName()));
+        command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(env);
@@ -145,12 +141,12 @@ public final class ColdStart {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             StringBuilder seen = new StringBuilder();
             for (String line; (line = out.readLine()) != null; ) {
-                if (line.equals("ALLOWED")) {
-                    return (System.nanoTime() - start) / 1_000_000;
+                if (line.equals(marker)) {
+                    return new Launch((System.nanoTime() - start) / 1_000_000, seen.toString());
                 }
                 seen.append(line).append('\n');
             }
-            throw new IllegalStateException(probe.getSimpleName() + " did not allow the token:\n" + seen);
+            throw new IllegalStateException(probe.getSimpleName() + " did not print " + marker + ":\n" + seen);
         } finally {
             process.destroy();
             process.waitFor(10, TimeUnit.SECONDS);

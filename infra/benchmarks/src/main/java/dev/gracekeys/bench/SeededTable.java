@@ -1,0 +1,59 @@
+package dev.gracekeys.bench;
+
+import dev.gracekeys.core.GraceKeys;
+import dev.gracekeys.core.GraceKeysConfig;
+import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.ops.Requests.RotateRequest;
+import dev.gracekeys.core.store.dynamodb.TableSchema;
+import dev.gracekeys.core.token.Pepper;
+import dev.gracekeys.dynamodblocal.DynamoDbLocal;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * DynamoDB Local in this JVM with a GraceKeys table, a fresh pepper and one client ({@code PROBE})
+ * whose token is known: what a function launched in a child JVM needs to do real work.
+ */
+final class SeededTable implements AutoCloseable {
+
+    static final String TABLE = "gracekeys-bench";
+    static final String CLIENT = "PROBE";
+
+    private final DynamoDbLocal ddb;
+    private final DynamoDbClient client;
+    final String token;
+    /** The environment a launched function gets (like the template's, pointed at this table). */
+    final Map<String, String> env;
+
+    SeededTable() {
+        ddb = DynamoDbLocal.startInMemory();
+        client = DynamoDbClient.builder().endpointOverride(ddb.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(UrlConnectionHttpClient.create()).build();
+        client.createTable(TableSchema.createTable(TABLE));
+        byte[] pepperBytes = new byte[48];
+        new SecureRandom().nextBytes(pepperBytes);
+        String pepper = Base64.getEncoder().encodeToString(pepperBytes);
+        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(TABLE), client, Pepper.fromBase64(pepper),
+                EventPublisher.NONE, Clock.systemUTC());
+        token = core.tokens().rotate(new RotateRequest(CLIENT, null, true, null)).token();
+        env = Map.of("TABLE_NAME", TABLE, "DYNAMODB_ENDPOINT", ddb.endpoint().toString(), "AWS_REGION", "us-east-1",
+                "PEPPER", pepper,
+                // one read per verify in every launch: the last-use write is paid once, by the first
+                "LAST_USE_INTERVAL_SECONDS", "86400");
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        ddb.close();
+    }
+}

@@ -14,14 +14,7 @@ import java.util.Map;
  */
 public final class FunctionProbe {
 
-    static final Map<String, String> HANDLERS = Map.of(
-            "rotate", "dev.gracekeys.functions.rotate.RotateHandler",
-            "verify-authorizer", "dev.gracekeys.functions.authorizer.VerifyAuthorizerHandler",
-            "revoke-old", "dev.gracekeys.functions.revokeold.RevokeOldHandler",
-            "describe", "dev.gracekeys.functions.describe.DescribeHandler",
-            "set-status", "dev.gracekeys.functions.setstatus.SetStatusHandler",
-            "backfill", "dev.gracekeys.functions.backfill.BackfillHandler",
-            "expire-sweep", "dev.gracekeys.functions.expiresweep.ExpireSweepHandler");
+    static final Map<String, String> HANDLERS = dev.gracekeys.lambda.Functions.HANDLERS;
 
     @SuppressWarnings("unchecked")
     public static void main(String[] args) throws Exception {

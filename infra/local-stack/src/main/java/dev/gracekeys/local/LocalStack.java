@@ -1,0 +1,211 @@
+package dev.gracekeys.local;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.gracekeys.core.store.dynamodb.TableSchema;
+import dev.gracekeys.core.token.Pepper;
+import dev.gracekeys.dynamodblocal.DynamoDbLocal;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The whole system on one machine. {@link #start} brings up DynamoDB Local (table, indexes and TTL
+ * from {@link TableSchema}), every function's handler, the Lambda Invoke API and the HTTP API;
+ * {@link #close} stops them in reverse order.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    public static final String TABLE = "gracekeys-local";
+
+    private final DynamoDbLocal dynamo;
+    private final LocalFunctions functions;
+    private final LambdaInvokeApi lambdaApi;
+    private final HttpApi httpApi;
+    private final Path dataDir;
+    private final Path eventsFile;
+
+    private LocalStack(DynamoDbLocal dynamo, LocalFunctions functions, LambdaInvokeApi lambdaApi, HttpApi httpApi,
+                       Path dataDir, Path eventsFile) {
+        this.dynamo = dynamo;
+        this.functions = functions;
+        this.lambdaApi = lambdaApi;
+        this.httpApi = httpApi;
+        this.dataDir = dataDir;
+        this.eventsFile = eventsFile;
+    }
+
+    /**
+     * @throws PortInUseException when a port is taken (nothing is left running)
+     */
+    public static LocalStack start(LocalOptions options, Map<String, String> environment, PrintStream out) throws IOException {
+        Path dataDir = options.dataDir().toAbsolutePath();
+        Files.createDirectories(dataDir);
+        checkFree(options.dynamodbPort(), "DynamoDB Local", "--dynamodb-port", true);
+        checkFree(options.lambdaPort(), "the Lambda Invoke API", "--lambda-port", false);
+        checkFree(options.httpPort(), "the HTTP API", "--http-port", false);
+
+        DynamoDbLocal dynamo = DynamoDbLocal.start(options.dynamodbPort(),
+                options.inMemory() ? null : dataDir.resolve("dynamodb"));
+        LocalFunctions functions = null;
+        LambdaInvokeApi lambdaApi = null;
+        try {
+            createTableIfMissing(dynamo.endpoint());
+            Path eventsFile = dataDir.resolve("events.jsonl");
+            OffsetClock clock = new OffsetClock();
+            Map<String, String> settings = settings(environment, dynamo.endpoint(), pepper(environment, dataDir));
+            functions = new LocalFunctions(settings, clock, new JsonLinesEventPublisher(eventsFile, out), out);
+            lambdaApi = new LambdaInvokeApi(bind(options.lambdaPort(), "the Lambda Invoke API", "--lambda-port"), functions);
+            HttpApi httpApi = new HttpApi(bind(options.httpPort(), "the HTTP API", "--http-port"), functions, clock,
+                    options.authorizerTtl(), options.clockControl());
+            return new LocalStack(dynamo, functions, lambdaApi, httpApi, dataDir, eventsFile);
+        } catch (IOException | RuntimeException e) {
+            if (lambdaApi != null) {
+                lambdaApi.close();
+            }
+            if (functions != null) {
+                functions.close();
+            }
+            dynamo.close();
+            throw e;
+        }
+    }
+
+    public URI dynamoEndpoint() {
+        return dynamo.endpoint();
+    }
+
+    public URI lambdaEndpoint() {
+        return URI.create("http://127.0.0.1:" + lambdaApi.port());
+    }
+
+    public URI httpEndpoint() {
+        return URI.create("http://127.0.0.1:" + httpApi.port());
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path eventsFile() {
+        return eventsFile;
+    }
+
+    Iterable<String> functionNames() {
+        return functions.names();
+    }
+
+    @Override
+    public void close() {
+        httpApi.close();
+        lambdaApi.close();
+        try {
+            functions.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            dynamo.close();
+        }
+    }
+
+    /** What the functions read: the caller's environment, pointed at this stack. */
+    private static Map<String, String> settings(Map<String, String> environment, URI dynamo, String pepper) {
+        Map<String, String> s = new HashMap<>(environment);
+        // On AWS these select Secrets Manager and the role's credentials; here they would mislead.
+        s.remove("PEPPER_SECRET_ID");
+        s.remove("AWS_LAMBDA_FUNCTION_NAME");
+        s.remove("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+        s.put("TABLE_NAME", TABLE);
+        s.put("DYNAMODB_ENDPOINT", dynamo.toString());
+        s.put("AWS_REGION", "us-east-1");
+        s.put("PEPPER", pepper);
+        return s;
+    }
+
+    /**
+     * {@code PEPPER} from the environment, else the data folder's {@code pepper} file, generated on
+     * first start (owner-only permissions). Kept across restarts, so issued tokens stay valid.
+     */
+    static String pepper(Map<String, String> environment, Path dataDir) throws IOException {
+        String given = environment.get("PEPPER");
+        if (given != null && !given.isBlank()) {
+            Pepper.fromBase64(given); // fail now, with its message, if unusable
+            return given.trim();
+        }
+        Path file = dataDir.resolve("pepper");
+        if (Files.isRegularFile(file)) {
+            String stored = Files.readString(file).trim();
+            Pepper.fromBase64(stored);
+            return stored;
+        }
+        byte[] bytes = new byte[48];
+        new SecureRandom().nextBytes(bytes);
+        String generated = Base64.getEncoder().encodeToString(bytes);
+        Files.writeString(file, generated + "\n");
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: nothing more to do
+        }
+        return generated;
+    }
+
+    private static void createTableIfMissing(URI endpoint) {
+        try (DynamoDbClient client = DynamoDbClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(UrlConnectionHttpClient.create()).build()) {
+            try {
+                client.describeTable(r -> r.tableName(TABLE));
+            } catch (ResourceNotFoundException e) {
+                client.createTable(TableSchema.createTable(TABLE));
+                client.updateTimeToLive(TableSchema.enableTtl(TABLE));
+            }
+        }
+    }
+
+    private static void checkFree(int port, String what, String option, boolean allInterfaces) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket s = allInterfaces ? new ServerSocket(port) : new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+        } catch (IOException e) {
+            throw new PortInUseException(port, what, option);
+        }
+    }
+
+    private static HttpServer bind(int port, String what, String option) throws IOException {
+        try {
+            return LambdaInvokeApi.bind(port);
+        } catch (BindException e) {
+            throw new PortInUseException(port, what, option);
+        }
+    }
+
+    /** A port the stack needs is taken. */
+    public static final class PortInUseException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PortInUseException(int port, String what, String option) {
+            super("port " + port + " for " + what + " is already in use: stop whatever listens there (is another"
+                    + " local stack running?), or choose another port with " + option);
+        }
+    }
+}

@@ -135,6 +135,16 @@ class BackfillIT {
         assertEquals(List.of(), table.snapshot());
     }
 
+    @Test
+    void sha256Records_areRejected_whenLegacyTokensAreOff_becauseTheyCouldNeverVerify(TestTable table) {
+        Fixture f = new Fixture(table, GraceKeysConfig.fromEnv(java.util.Map.of(
+                "TABLE_NAME", table.name(), "LEGACY_TOKENS", "false")));
+        ImportResult r = f.core.importer().importAll(List.of(new ImportRecord("DEV01", null, sha256(KEY_A), null, null)), false);
+        assertEquals(1, r.rejected().size());
+        assertTrue(r.rejected().get(0).reason().contains("LEGACY_TOKENS"));
+        assertEquals(List.of(), table.snapshot());
+    }
+
     static String sha256(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));

@@ -214,6 +214,10 @@ public final class LegacyImporter {
             if (!TokenHasher.isSha256Hex(r.sha256())) {
                 throw new ValidationException("sha256 must be 64 hexadecimal digits (the legacy SHA-256 of the key)");
             }
+            if (!format.legacyTokens()) {
+                throw new ValidationException("LEGACY_TOKENS is false, so a key imported by its SHA-256 could never"
+                        + " verify: set LEGACY_TOKENS=true for the functions, then import again");
+            }
             key = hasher.keyOfLegacySha256(r.sha256());
             tokenId = TokenHasher.legacyTokenId(key);
         }

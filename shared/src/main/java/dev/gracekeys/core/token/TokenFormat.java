@@ -50,6 +50,11 @@ public final class TokenFormat {
         return prefix;
     }
 
+    /** Whether keys in legacy shape are looked up at all (LEGACY_TOKENS). */
+    public boolean legacyTokens() {
+        return legacyTokens;
+    }
+
     public int tokenLength() {
         return prefix.length() + RANDOM_CHARS + CHECKSUM_CHARS;
     }

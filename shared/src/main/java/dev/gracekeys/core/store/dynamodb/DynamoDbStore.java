@@ -370,8 +370,9 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
                 ? ase.awsErrorDetails().errorCode()
                 : e.getClass().getSimpleName();
         return new StoreUnavailableException("DynamoDB did not answer while " + what + " (" + code
-                + "). A change is all-or-nothing, so retrying is safe; if it persists, check the table and the"
-                + " function's permissions", null);
+                + "). A change is all-or-nothing: it happened in full or not at all. Before retrying a rotate,"
+                + " describe the client to see which; if it persists, check the table and the function's"
+                + " permissions", null);
     }
 
     // ---- mapping ------------------------------------------------------------------------------

@@ -3,13 +3,15 @@ package dev.gracekeys.core;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.LegacyImporter;
+import dev.gracekeys.core.ops.PepperRekeyer;
+import dev.gracekeys.core.ops.TokenDelivery;
 import dev.gracekeys.core.ops.TokenService;
 import dev.gracekeys.core.store.dynamodb.DynamoDbStore;
 import dev.gracekeys.core.token.Pepper;
+import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.SecureTokenGenerator;
 import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.core.token.TokenGenerator;
-import dev.gracekeys.core.token.TokenHasher;
 import dev.gracekeys.core.verify.Verifier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -28,27 +30,40 @@ public final class GraceKeys {
     private final ExpirySweeper sweeper;
     private final DynamoDbStore store;
 
-    private GraceKeys(GraceKeysConfig config, DynamoDbClient dynamo, Pepper pepper, EventPublisher events,
-                      Clock clock, TokenGenerator generator) {
+    private GraceKeys(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers, EventPublisher events,
+                      Clock clock, TokenGenerator generator, TokenDelivery delivery) {
         TokenFormat format = config.tokenFormat();
-        TokenHasher hasher = new TokenHasher(pepper);
         this.store = new DynamoDbStore(dynamo, config.tableName(), config.ttlDelay());
-        this.tokens = new TokenService(store, hasher, generator == null ? new SecureTokenGenerator(format) : generator,
-                events, clock, config);
-        this.verifier = new Verifier(store, format, hasher, clock, config.verifyTimeout(), config.lastUseInterval());
-        this.importer = new LegacyImporter(store, hasher, format, events, clock);
+        this.tokens = new TokenService(store, peppers, generator == null ? new SecureTokenGenerator(format) : generator,
+                events, clock, config, delivery);
+        this.verifier = new Verifier(store, format, peppers, new PepperRekeyer(store), clock, config.verifyTimeout(),
+                config.lastUseInterval());
+        this.importer = new LegacyImporter(store, peppers, format, events, clock);
         this.sweeper = new ExpirySweeper(store, events, clock);
     }
 
+    /** With one fixed pepper (tests, tools). */
     public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, Pepper pepper,
                                    EventPublisher events, Clock clock) {
-        return new GraceKeys(config, dynamo, pepper, events, clock, null);
+        return new GraceKeys(config, dynamo, PepperRing.fixed(pepper), events, clock, null, TokenDelivery.NONE);
     }
 
     /** As {@link #create}, with a token generator of the caller's (tests pin tokens with it). */
     public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, Pepper pepper,
                                    EventPublisher events, Clock clock, TokenGenerator generator) {
-        return new GraceKeys(config, dynamo, pepper, events, clock, generator);
+        return new GraceKeys(config, dynamo, PepperRing.fixed(pepper), events, clock, generator, TokenDelivery.NONE);
+    }
+
+    /** With peppers that may rotate (Secrets Manager's AWSCURRENT and AWSPREVIOUS). */
+    public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers,
+                                   EventPublisher events, Clock clock) {
+        return new GraceKeys(config, dynamo, peppers, events, clock, null, TokenDelivery.NONE);
+    }
+
+    /** As above, delivering new tokens to secrets when a client asks for it. */
+    public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers,
+                                   EventPublisher events, Clock clock, TokenDelivery delivery) {
+        return new GraceKeys(config, dynamo, peppers, events, clock, null, delivery);
     }
 
     public TokenService tokens() {

@@ -7,7 +7,7 @@ import dev.gracekeys.core.ops.TokenService;
 import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.core.token.SecureTokenGenerator;
-import dev.gracekeys.core.token.TokenHasher;
+import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.TokenKey;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Results.RotateResult;
@@ -49,7 +49,7 @@ class ConcurrentRotationIT {
         // The real DynamoDB store, with every read of the client held at a barrier until all ten
         // threads have read it: all ten then race from the same version.
         ReadBarrierStore store = new ReadBarrierStore(f.core.store());
-        TokenService service = new TokenService(store, new TokenHasher(Fixture.PEPPER),
+        TokenService service = new TokenService(store, PepperRing.fixed(Fixture.PEPPER),
                 new SecureTokenGenerator(f.config.tokenFormat()), f.events, f.clock, f.config);
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         List<RotateResult> winners = new ArrayList<>();

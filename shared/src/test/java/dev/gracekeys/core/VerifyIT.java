@@ -10,9 +10,10 @@ import dev.gracekeys.core.testing.RequestCounter;
 import dev.gracekeys.core.testing.TestTable;
 import dev.gracekeys.core.token.SecureTokenGenerator;
 import dev.gracekeys.core.token.TokenFormat;
-import dev.gracekeys.core.token.TokenHasher;
+import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.verify.Verdict;
 import dev.gracekeys.core.verify.Verdict.DenyReason;
+import dev.gracekeys.core.verify.Rekeyer;
 import dev.gracekeys.core.verify.Verifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -95,7 +96,7 @@ class VerifyIT {
         String token = f.create("GRACE01");
         // A second "container": its own verifier and throttle memory, same table and clock.
         Verifier other = new Verifier(new DynamoDbStore(table.client(), table.name(), f.config.ttlDelay()),
-                f.config.tokenFormat(), new TokenHasher(Fixture.PEPPER), f.clock,
+                f.config.tokenFormat(), PepperRing.fixed(Fixture.PEPPER), Rekeyer.NONE, f.clock,
                 f.config.verifyTimeout(), f.config.lastUseInterval());
         table.requests().reset();
         assertTrue(f.allowed(token));
@@ -192,7 +193,7 @@ class VerifyIT {
     private static Verifier verifierAgainst(URI endpoint, Duration budget) {
         DynamoDbClient client = DynamoDbLocalExtension.client(endpoint, new RequestCounter());
         return new Verifier(new DynamoDbStore(client, "any", Duration.ZERO), TokenFormat.defaults(),
-                new TokenHasher(Fixture.PEPPER), new MutableClock(), budget, Duration.ofMinutes(5));
+                PepperRing.fixed(Fixture.PEPPER), Rekeyer.NONE, new MutableClock(), budget, Duration.ofMinutes(5));
     }
 
     private static byte[] sha256(String s) {

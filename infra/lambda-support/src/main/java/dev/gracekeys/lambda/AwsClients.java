@@ -14,6 +14,7 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -38,6 +39,7 @@ public class AwsClients {
     public static final String REGION = "AWS_REGION";
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
     public static final String SECRETSMANAGER_ENDPOINT = "SECRETSMANAGER_ENDPOINT";
+    public static final String EVENTBRIDGE_ENDPOINT = "EVENTBRIDGE_ENDPOINT";
     /** Set by Lambda when it serves credentials from an endpoint (always with SnapStart). */
     public static final String CONTAINER_CREDENTIALS_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
     public static final String ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
@@ -70,6 +72,11 @@ public class AwsClients {
     @Singleton
     SecretsManagerClient secretsManager(SdkHttpClient http) {
         return configure(SecretsManagerClient.builder(), http, SECRETSMANAGER_ENDPOINT).build();
+    }
+
+    @Singleton
+    EventBridgeClient eventBridge(SdkHttpClient http) {
+        return configure(EventBridgeClient.builder(), http, EVENTBRIDGE_ENDPOINT).build();
     }
 
     /** Applies region, endpoint, credentials and HTTP client to any SDK client builder. */

@@ -7,16 +7,19 @@ import dev.gracekeys.core.events.LoggingEventPublisher;
 import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.LegacyImporter;
 import dev.gracekeys.core.ops.TokenService;
-import dev.gracekeys.core.token.Pepper;
+import dev.gracekeys.core.ops.TokenDelivery;
+import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.verify.Verifier;
 import io.micronaut.context.BeanProvider;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 import java.time.Clock;
+import java.time.Duration;
 
 /**
  * The core, wired once per container. Each bean can be replaced by registering another (tests give
@@ -30,6 +33,8 @@ public class CoreFactory {
     static final String[] CORE_SETTINGS = {"TABLE_NAME", "TOKEN_PREFIX", "LEGACY_TOKENS", "MAX_PREVIOUS_TOKENS",
             "DEFAULT_GRACE_SECONDS", "MAX_GRACE_SECONDS", "LAST_USE_INTERVAL_SECONDS", "VERIFY_TIMEOUT_MILLIS",
             "TTL_DELAY_SECONDS"};
+
+    public static final String EVENT_BUS_NAME = "EVENT_BUS_NAME";
 
     @Singleton
     @Requires(missingBeans = Settings.class)
@@ -48,21 +53,38 @@ public class CoreFactory {
         return Clock.systemUTC();
     }
 
+    /** To the bus {@code EVENT_BUS_NAME} names; as log lines when it is unset. */
     @Singleton
     @Requires(missingBeans = EventPublisher.class)
-    EventPublisher events() {
-        return new LoggingEventPublisher();
+    EventPublisher events(Settings settings, BeanProvider<EventBridgeClient> eventBridge) {
+        String bus = settings.get(EVENT_BUS_NAME);
+        return bus == null
+                ? new LoggingEventPublisher()
+                : new EventBridgePublisher(eventBridge.get(), bus, EventBridgePublisher.Backoff.EXPONENTIAL);
     }
 
     @Singleton
-    Pepper pepper(Settings settings, BeanProvider<SecretsManagerClient> secrets) {
+    PepperRing peppers(Settings settings, BeanProvider<SecretsManagerClient> secrets, Clock clock) {
         // The Secrets Manager client is built only when a secret id is set.
-        return PepperSource.load(settings, secrets::get);
+        return new PepperRing(PepperSettings.source(settings, secrets::get), clock,
+                Duration.ofSeconds(settings.intOrDefault(PepperSettings.PEPPER_REFRESH_SECONDS,
+                        PepperSettings.DEFAULT_REFRESH_SECONDS, PepperSettings.MIN_REFRESH_SECONDS,
+                        PepperSettings.MAX_REFRESH_SECONDS)));
     }
 
     @Singleton
-    GraceKeys core(GraceKeysConfig config, DynamoDbClient dynamo, Pepper pepper, EventPublisher events, Clock clock) {
-        return GraceKeys.create(config, dynamo, pepper, events, clock);
+    TokenDelivery delivery(BeanProvider<SecretsManagerClient> secrets) {
+        return new SecretsManagerTokenDelivery(secrets::get);
+    }
+
+    /**
+     * The event publisher is looked up at the first publish, not here: the authorizer never
+     * publishes, so it never builds an EventBridge client nor reads EVENT_BUS_NAME.
+     */
+    @Singleton
+    GraceKeys core(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers, BeanProvider<EventPublisher> events,
+                   Clock clock, TokenDelivery delivery) {
+        return GraceKeys.create(config, dynamo, peppers, batch -> events.get().publish(batch), clock, delivery);
     }
 
     @Singleton

@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 
 /**
  * API Gateway's HTTP API on loopback, as template.yaml configures it: {@code POST /push} behind the
@@ -53,13 +52,7 @@ final class HttpApi implements AutoCloseable {
         this.clock = clock;
         this.cacheTtl = Duration.ofSeconds(cacheTtlSeconds);
         this.clockControl = clockControl;
-        server.createContext("/", this::handle);
-        server.setExecutor(Executors.newFixedThreadPool(16, r -> {
-            Thread t = new Thread(r, "http-api");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.start();
+        LoopbackServers.serve(server, this::handle, 16, "http-api");
     }
 
     int port() {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,13 +28,7 @@ final class LambdaInvokeApi implements AutoCloseable {
     LambdaInvokeApi(HttpServer server, LocalFunctions functions) {
         this.server = server;
         this.functions = functions;
-        server.createContext("/", this::handle);
-        server.setExecutor(Executors.newFixedThreadPool(8, r -> {
-            Thread t = new Thread(r, "lambda-api");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.start();
+        LoopbackServers.serve(server, this::handle, 8, "lambda-api");
     }
 
     int port() {

@@ -16,11 +16,18 @@ import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsRequest;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretRequest;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest;
+import software.amazon.awssdk.services.secretsmanager.model.PutSecretValueRequest;
+import software.amazon.awssdk.services.secretsmanager.model.UpdateSecretVersionStageRequest;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -38,7 +45,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       {@code ConditionCheckItem}, on that item's table.</li>
  *   <li>{@code BatchGetItem} is {@code dynamodb:BatchGetItem} on each table it reads.</li>
  *   <li>S3 {@code GetObject} is {@code s3:GetObject} on {@code arn:aws:s3:::bucket/key}.</li>
- *   <li>Secrets Manager {@code GetSecretValue} is {@code secretsmanager:GetSecretValue} on the secret.</li>
+ *   <li>Secrets Manager {@code GetSecretValue}, {@code PutSecretValue}, {@code DescribeSecret} and
+ *       {@code UpdateSecretVersionStage} are the action of that name on the secret's ARN. A secret
+ *       named by its name rather than its ARN stands in as
+ *       {@code arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf}: a real secret's
+ *       ARN ends in a dash and six random characters, which a policy must allow for.</li>
+ *   <li>EventBridge {@code PutEvents} is {@code events:PutEvents} on each event bus its entries
+ *       name ({@code arn:aws:events:<region>:<account>:event-bus/<name>}; an entry without a bus
+ *       goes to the account's {@code default} bus).</li>
  * </ul>
  * A request this class cannot map fails the test rather than pass unchecked.
  */
@@ -89,7 +103,19 @@ final class AwsCallRecorder implements ExecutionInterceptor {
         } else if (request instanceof GetObjectRequest r) {
             needed.add(new Call(operation, "s3:GetObject", "arn:aws:s3:::" + r.bucket() + "/" + r.key()));
         } else if (request instanceof GetSecretValueRequest r) {
-            needed.add(new Call(operation, "secretsmanager:GetSecretValue", r.secretId()));
+            needed.add(new Call(operation, "secretsmanager:GetSecretValue", secretArn(region, r.secretId())));
+        } else if (request instanceof PutSecretValueRequest r) {
+            needed.add(new Call(operation, "secretsmanager:PutSecretValue", secretArn(region, r.secretId())));
+        } else if (request instanceof DescribeSecretRequest r) {
+            needed.add(new Call(operation, "secretsmanager:DescribeSecret", secretArn(region, r.secretId())));
+        } else if (request instanceof UpdateSecretVersionStageRequest r) {
+            needed.add(new Call(operation, "secretsmanager:UpdateSecretVersionStage", secretArn(region, r.secretId())));
+        } else if (request instanceof PutEventsRequest r) {
+            Set<String> buses = new LinkedHashSet<>();
+            for (PutEventsRequestEntry entry : r.entries()) {
+                buses.add(eventBusArn(region, entry.eventBusName()));
+            }
+            buses.forEach(bus -> needed.add(new Call(operation, "events:PutEvents", bus)));
         } else {
             throw new AssertionError("the template check does not know which IAM action " + operation
                     + " needs: add it to AwsCallRecorder.permissions");
@@ -108,6 +134,22 @@ final class AwsCallRecorder implements ExecutionInterceptor {
             return new Call(operation, "dynamodb:DeleteItem", table(region, item.delete().tableName()));
         }
         return new Call(operation, "dynamodb:ConditionCheckItem", table(region, item.conditionCheck().tableName()));
+    }
+
+    /** A secret's ARN: as given, or the stand-in ARN of a secret given by name. */
+    static String secretArn(String region, String secretId) {
+        if (secretId.startsWith("arn:")) {
+            return secretId;
+        }
+        return "arn:aws:secretsmanager:" + region + ":" + Template.ACCOUNT + ":secret:" + secretId + "-AbCdEf";
+    }
+
+    /** An event bus's ARN: as given, or that of the bus of this name ({@code default} when none). */
+    static String eventBusArn(String region, String bus) {
+        if (bus != null && bus.startsWith("arn:")) {
+            return bus;
+        }
+        return "arn:aws:events:" + region + ":" + Template.ACCOUNT + ":event-bus/" + (bus == null ? "default" : bus);
     }
 
     private static String table(String region, String name) {

@@ -1,23 +1,20 @@
 package dev.gracekeys.templatecheck;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.sun.net.httpserver.HttpServer;
 import dev.gracekeys.core.testing.TestTable;
 import dev.gracekeys.lambda.AwsClients;
 import dev.gracekeys.lambda.LambdaTestKit;
-import dev.gracekeys.lambda.PepperSource;
+import dev.gracekeys.lambda.PepperSettings;
 import dev.gracekeys.lambda.Settings;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.ApplicationContextBuilder;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,31 +27,35 @@ import java.util.Set;
  *   <li>the table is a DynamoDB Local table ({@code Ref TokensTable} evaluates to its name, and
  *       {@code DYNAMODB_ENDPOINT} points at it);</li>
  *   <li>the pepper is given inline as {@code PEPPER} instead of read from the secret that
- *       {@code PEPPER_SECRET_ID} names;</li>
+ *       {@code PEPPER_SECRET_ID} names; for a run {@linkplain Lambda#duringPepperRotation() during a
+ *       pepper rotation}, {@code PEPPER} is a new pepper and {@code PEPPER_PREVIOUS} the one the
+ *       samples were seeded with (on AWS: the secret's AWSCURRENT and AWSPREVIOUS versions);</li>
  *   <li>{@code AWS_REGION}, which Lambda sets, is set here;</li>
- *   <li>for backfill, {@code S3_ENDPOINT} points at a loopback server that answers GetObject.</li>
+ *   <li>EventBridge, Secrets Manager (token delivery) and S3 (backfill's imports) are a
+ *       {@link LoopbackAws}: {@code EVENTBRIDGE_ENDPOINT}, {@code SECRETSMANAGER_ENDPOINT} and
+ *       {@code S3_ENDPOINT} point at it.</li>
  * </ul>
- * The run records every AWS request the code makes ({@link AwsCallRecorder}) and every setting it
- * reads ({@link Settings#requested()}).
+ * Everything else is the production wiring: in particular no event collector is registered, so a
+ * function that publishes builds the real EventBridge publisher from {@code EVENT_BUS_NAME} and
+ * really calls PutEvents. The run records every AWS request the code makes ({@link AwsCallRecorder})
+ * and every setting it reads ({@link Settings#requested()}).
  *
  * <p>All seven function modules share this test's classpath, unlike their jars; Micronaut creates
  * beans on demand, so a handler's context still builds only what that handler uses.
  */
 final class FunctionRun implements AutoCloseable {
 
-    /** What the loopback S3 serves: one JSON-lines import of two legacy keys. */
-    private static final String S3_IMPORT = """
-            {"clientId":"S3DEV01","key":"legacy-s3-key-0001-abcdefgh"}
-            {"clientId":"S3DEV02","key":"legacy-s3-key-0002-abcdefgh"}
-            """;
+    /** The pepper a run during a pepper rotation holds as current (the seeded tokens use the previous). */
+    private static final String ROTATED_PEPPER = Base64.getEncoder().encodeToString(
+            "template-check-rotated-pepper-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
 
     final LambdaTestKit kit;
     private final Settings settings;
     private final AwsCallRecorder recorder = new AwsCallRecorder();
-    private final HttpServer s3;
+    private final LoopbackAws aws;
     private final RequestHandler<Object, Object> handler;
 
-    private FunctionRun(Deployment.Function function, TestTable table, boolean withS3) {
+    private FunctionRun(Lambda lambda, Deployment.Function function, TestTable table) {
         this.kit = new LambdaTestKit(table);
         Map<String, String> local = kit.settings();
         if (!table.name().equals(function.environment().get("TABLE_NAME"))) {
@@ -62,35 +63,51 @@ final class FunctionRun implements AutoCloseable {
                     + Template.TABLE + "), is " + function.environment().get("TABLE_NAME"));
         }
         Map<String, String> values = new HashMap<>(function.environment());
-        values.remove(PepperSource.PEPPER_SECRET_ID); // no Secrets Manager here: the pepper comes inline
-        values.put(PepperSource.PEPPER, local.get(PepperSource.PEPPER));
+        values.remove(PepperSettings.PEPPER_SECRET_ID); // no Secrets Manager here: the pepper comes inline
+        if (lambda.duringPepperRotation()) {
+            values.put(PepperSettings.PEPPER, ROTATED_PEPPER);
+            values.put(PepperSettings.PEPPER_PREVIOUS, local.get(PepperSettings.PEPPER));
+        } else {
+            values.put(PepperSettings.PEPPER, local.get(PepperSettings.PEPPER));
+        }
         values.put(AwsClients.DYNAMODB_ENDPOINT, local.get(AwsClients.DYNAMODB_ENDPOINT));
         values.put(AwsClients.REGION, local.get(AwsClients.REGION));
-        this.s3 = withS3 ? startS3() : null;
-        if (s3 != null) {
-            values.put("S3_ENDPOINT", "http://127.0.0.1:" + s3.getAddress().getPort());
-        }
+        this.aws = LoopbackAws.start();
+        values.put(AwsClients.EVENTBRIDGE_ENDPOINT, aws.endpoint().toString());
+        values.put(AwsClients.SECRETSMANAGER_ENDPOINT, aws.endpoint().toString());
+        values.put("S3_ENDPOINT", aws.endpoint().toString());
         this.settings = Settings.of(values);
-        ApplicationContextBuilder context = ApplicationContext.builder()
-                .singletons(settings, kit.clock, kit.events, recorder);
+        // Settings, clock and the recorder only: the EventPublisher, TokenDelivery and every AWS
+        // client are the production beans.
+        ApplicationContextBuilder context = ApplicationContext.builder().singletons(settings, kit.clock, recorder);
         try {
             this.handler = newHandler(function, context);
         } catch (RuntimeException | Error e) {
-            if (s3 != null) {
-                s3.stop(0);
-            }
+            aws.close();
             throw e;
         }
     }
 
-    static FunctionRun start(Deployment.Function function, TestTable table, boolean withS3) {
-        return new FunctionRun(function, table, withS3);
+    static FunctionRun start(Lambda lambda, Deployment.Function function, TestTable table) {
+        return new FunctionRun(lambda, function, table);
     }
 
     /** Invokes the handler with {@code events/<sample>}, as the Lambda runtime would. */
-    @SuppressWarnings("unchecked")
     Map<String, Object> invoke(String sample) {
-        return (Map<String, Object>) handler.handleRequest(LambdaTestKit.event(sample), LambdaTestKit.lambdaContext());
+        return invoke(sample, Map.of());
+    }
+
+    /** Invokes the handler with {@code events/<sample>} plus (or overriding) the given fields. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> invoke(String sample, Map<String, Object> more) {
+        Map<String, Object> event = new LinkedHashMap<>(LambdaTestKit.event(sample));
+        event.putAll(more);
+        return (Map<String, Object>) handler.handleRequest(event, LambdaTestKit.lambdaContext());
+    }
+
+    /** The loopback EventBridge, Secrets Manager and S3, with what they received. */
+    LoopbackAws aws() {
+        return aws;
     }
 
     /** Every setting the code has read so far. */
@@ -108,9 +125,7 @@ final class FunctionRun implements AutoCloseable {
         try {
             ((Closeable) handler).close(); // the handler's Micronaut context
         } finally {
-            if (s3 != null) {
-                s3.stop(0);
-            }
+            aws.close();
         }
     }
 
@@ -126,24 +141,6 @@ final class FunctionRun implements AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(function.logicalId() + ": cannot build " + className
                     + " with a Micronaut context builder", e);
-        }
-    }
-
-    private static HttpServer startS3() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", exchange -> {
-                byte[] body = S3_IMPORT.getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
-                exchange.sendResponseHeaders(200, body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            });
-            server.start();
-            return server;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the loopback S3", e);
         }
     }
 }

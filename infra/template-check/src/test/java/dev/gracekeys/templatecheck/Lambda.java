@@ -1,5 +1,6 @@
 package dev.gracekeys.templatecheck;
 
+import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.functions.authorizer.VerifyAuthorizerHandler;
 import dev.gracekeys.functions.backfill.BackfillHandler;
 import dev.gracekeys.functions.describe.DescribeHandler;
@@ -8,17 +9,26 @@ import dev.gracekeys.functions.revokeold.RevokeOldHandler;
 import dev.gracekeys.functions.rotate.RotateHandler;
 import dev.gracekeys.functions.setstatus.SetStatusHandler;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The seven functions of DESIGN.md, their handler classes, and what a contract run does with each:
  * its sample events from {@code events/<name>/}, chosen so that together they take every path
- * that reaches AWS (each kind of write in a transaction, each index, S3), since the checks are
- * only as good as the calls they see. Each run asserts its outcome, so a run that failed early
+ * that reaches AWS (each kind of write in a transaction, each index, S3, the events each function
+ * publishes, token delivery, the re-keying of a token during a pepper rotation), since the checks
+ * are only as good as the calls they see. Each run asserts its outcome, so a run that failed early
  * cannot pass for one that made no calls.
  */
 enum Lambda {
@@ -26,24 +36,54 @@ enum Lambda {
     VERIFY_AUTHORIZER("verify-authorizer", VerifyAuthorizerHandler.class) {
         @Override
         void exercise(FunctionRun run) {
-            run.kit.seedSamples();
-            // An allow reads the token item and writes its last use (none recorded yet).
+            run.kit.seedSamples(); // under the pepper that is now the previous one
+            // Not found under the current pepper, found under the previous: allowed, and re-keyed (it
+            // reads the client, and one transaction puts the client and the token under its new key
+            // and deletes the old item); then its last use is written (none recorded yet).
             assertEquals(true, run.invoke("verify-authorizer/http-v2-current.json").get("isAuthorized"));
+            // Re-keyed: the next verify finds it with the current pepper, in one read.
+            int before = run.calls().size();
+            assertEquals(true, run.invoke("verify-authorizer/http-v2-current.json").get("isAuthorized"));
+            assertEquals(List.of("dynamodb:GetItem"), run.calls().subList(before, run.calls().size()).stream()
+                    .map(AwsCallRecorder.Call::action).toList(), "the re-keyed token is one read away");
             assertEquals(true, run.invoke("verify-authorizer/http-v2-previous.json").get("isAuthorized"));
             assertEquals(false, run.invoke("verify-authorizer/http-v2-expired-previous.json").get("isAuthorized"));
         }
-    },
 
-    ROTATE("rotate", RotateHandler.class) {
         @Override
-        void exercise(FunctionRun run) {
-            run.invoke("rotate/create.json");                                  // puts client and token
-            assertEquals("SAMPLE01", run.invoke("rotate/rotate.json").get("clientId")); // + moves current
-            assertEquals(null, run.invoke("rotate/rotate-revoke-at-once.json").get("previous")); // + deletes
+        boolean duringPepperRotation() {
+            return true;
         }
     },
 
-    REVOKE_OLD("revoke-old", RevokeOldHandler.class) {
+    ROTATE("rotate", RotateHandler.class, DomainEvent.CLIENT_CREATED, DomainEvent.TOKEN_ROTATED,
+            DomainEvent.PREVIOUS_TOKEN_REVOKED) {
+        @Override
+        void exercise(FunctionRun run) {
+            run.invoke("rotate/create.json");                                  // puts client and token
+            // + moves current; delivers the new token to a secret under DeliverySecretsPrefix: stages
+            // it (PutSecretValue), then moves AWSCURRENT to it (DescribeSecret, UpdateSecretVersionStage)
+            Map<String, Object> rotated = run.invoke("rotate/rotate.json", Map.of("deliverToSecretId", DELIVERY_SECRET));
+            assertEquals("SAMPLE01", rotated.get("clientId"));
+            assertEquals(DELIVERY_SECRET, rotated.get("deliveredTo"));
+            assertTrue(((String) rotated.get("message")).contains("The new token is delivered"), () -> "rotate: " + rotated);
+            JsonNode delivered = json(run.aws().delivered().get(0));
+            assertEquals("SAMPLE01", delivered.path("clientId").asText());
+            assertEquals(rotated.get("tokenId"), delivered.path("tokenId").asText());
+            assertEquals(rotated.get("token"), delivered.path("token").asText());
+            // + deletes; the client remembers its delivery secret
+            Map<String, Object> revoked = run.invoke("rotate/rotate-revoke-at-once.json");
+            assertEquals(null, revoked.get("previous"));
+            assertEquals(DELIVERY_SECRET, revoked.get("deliveredTo"));
+            List<String> oneDelivery = List.of("PutSecretValue", "DescribeSecret", "UpdateSecretVersionStage",
+                    "UpdateSecretVersionStage"); // stage; find AWSCURRENT; move it; drop AWSPENDING
+            assertEquals(java.util.stream.Stream.of(oneDelivery, oneDelivery).flatMap(List::stream).toList(),
+                    run.aws().secretsOperations());
+            assertEquals(2, run.aws().delivered().size());
+        }
+    },
+
+    REVOKE_OLD("revoke-old", RevokeOldHandler.class, DomainEvent.PREVIOUS_TOKEN_REVOKED) {
         @Override
         void exercise(FunctionRun run) {
             run.kit.seedSamples();
@@ -61,7 +101,7 @@ enum Lambda {
         }
     },
 
-    SET_STATUS("set-status", SetStatusHandler.class) {
+    SET_STATUS("set-status", SetStatusHandler.class, DomainEvent.CLIENT_STATUS_CHANGED) {
         @Override
         void exercise(FunctionRun run) {
             run.kit.seedSamples();
@@ -72,7 +112,7 @@ enum Lambda {
         }
     },
 
-    BACKFILL("backfill", BackfillHandler.class) {
+    BACKFILL("backfill", BackfillHandler.class, DomainEvent.BACKFILL_COMPLETED) {
         @Override
         void exercise(FunctionRun run) {
             assertEquals(1, run.invoke("backfill/dry-run.json").get("imported"));
@@ -80,14 +120,10 @@ enum Lambda {
             Map<String, Object> fromS3 = run.invoke("backfill/s3.json"); // the loopback S3's two records
             assertEquals(2, fromS3.get("imported"), () -> "s3 import: " + fromS3);
         }
-
-        @Override
-        boolean readsS3() {
-            return true;
-        }
     },
 
-    EXPIRE_SWEEP("expire-sweep", ExpireSweepHandler.class) {
+    EXPIRE_SWEEP("expire-sweep", ExpireSweepHandler.class, DomainEvent.PREVIOUS_TOKEN_EXPIRED,
+            DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON) {
         @Override
         void exercise(FunctionRun run) {
             run.kit.seedSamples(); // SAMPLE02's previous token has expired; SAMPLE01's expires within 24 h
@@ -98,21 +134,38 @@ enum Lambda {
         }
     };
 
+    /** The secret rotate delivers to in its run: under DeliverySecretsPrefix's default. */
+    static final String DELIVERY_SECRET = "gracekeys/sample";
+
     /** The function's name in DESIGN.md, of its module under functions/, and of its jar. */
     final String lambdaName;
     final Class<?> handlerClass;
+    /** The events (detail-types) its run must publish; none for the two that never publish. */
+    final Set<String> publishes;
 
-    Lambda(String lambdaName, Class<?> handlerClass) {
+    Lambda(String lambdaName, Class<?> handlerClass, String... publishes) {
         this.lambdaName = lambdaName;
         this.handlerClass = handlerClass;
+        this.publishes = Set.of(publishes);
     }
 
     /** Invokes the function's samples; assertions inside fail the test if one did not do its job. */
     abstract void exercise(FunctionRun run);
 
-    /** Whether a run needs the loopback S3. */
-    boolean readsS3() {
+    /**
+     * Whether the run holds a new pepper as current and the samples' as previous (a pepper rotation
+     * under way), so that tokens are re-keyed at their first use: only the authorizer re-keys.
+     */
+    boolean duringPepperRotation() {
         return false;
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return new ObjectMapper().readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** rotate to RotateFunction, verify-authorizer to VerifyAuthorizerFunction. */

@@ -32,6 +32,17 @@ final class Template {
     static final String PEPPER_SECRET = "PepperSecret";
     static final String PEPPER_SECRET_ARN = "arn:aws:secretsmanager:" + REGION + ":" + ACCOUNT
             + ":secret:PepperSecret-AbCdEf";
+    /** The events bus: Ref gives its name (the template's Name), GetAtt Arn its ARN. */
+    static final String EVENT_BUS = "EventBus";
+    static final String EVENT_BUS_NAME = STACK_NAME + "-events";
+    static final String EVENT_BUS_ARN = "arn:aws:events:" + REGION + ":" + ACCOUNT + ":event-bus/" + EVENT_BUS_NAME;
+    /** The sample subscription: Ref of a topic gives its ARN; a rule on a custom bus has the bus in its ARN. */
+    static final String EXPIRING_SOON_TOPIC = "ExpiringSoonTopic";
+    static final String EXPIRING_SOON_TOPIC_ARN = "arn:aws:sns:" + REGION + ":" + ACCOUNT + ":" + STACK_NAME
+            + "-expiring-soon";
+    static final String EXPIRING_SOON_RULE = "ExpiringSoonRule";
+    static final String EXPIRING_SOON_RULE_ARN = "arn:aws:events:" + REGION + ":" + ACCOUNT + ":rule/"
+            + EVENT_BUS_NAME + "/" + STACK_NAME + "-expiring-soon";
 
     private final Path file;
     private final Map<String, Object> root;
@@ -109,12 +120,19 @@ final class Template {
         return new Deployment(this, parameters, standIns);
     }
 
-    /** {@link #deploy} with the table standing in as {@code tableName}, and a made-up secret ARN. */
+    /**
+     * {@link #deploy} with the table standing in as {@code tableName}, and made-up ARNs for the
+     * secret, the bus, and the sample rule and topic.
+     */
     Deployment deploy(String tableName, Map<String, String> parameters) {
         return deploy(parameters, Map.of(
                 TABLE, tableName,
                 TABLE + ".Arn", tableArn(tableName),
-                PEPPER_SECRET, PEPPER_SECRET_ARN));
+                PEPPER_SECRET, PEPPER_SECRET_ARN,
+                EVENT_BUS, EVENT_BUS_NAME,
+                EVENT_BUS + ".Arn", EVENT_BUS_ARN,
+                EXPIRING_SOON_TOPIC, EXPIRING_SOON_TOPIC_ARN,
+                EXPIRING_SOON_RULE + ".Arn", EXPIRING_SOON_RULE_ARN));
     }
 
     static String tableArn(String tableName) {

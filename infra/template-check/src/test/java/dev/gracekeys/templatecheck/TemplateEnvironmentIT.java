@@ -4,17 +4,25 @@ import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.TestTable;
 import dev.gracekeys.lambda.AwsClients;
-import dev.gracekeys.lambda.PepperSource;
+import dev.gracekeys.core.token.PepperRing;
+import dev.gracekeys.lambda.PepperSettings;
+import dev.gracekeys.lambda.Settings;
+import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The environment each function gets from the template against the settings its code really reads
@@ -31,9 +39,13 @@ class TemplateEnvironmentIT {
     static final Map<String, String> UNSET_ON_PURPOSE = Map.ofEntries(
             Map.entry(AwsClients.DYNAMODB_ENDPOINT, "local only: DynamoDB Local; on AWS the SDK's regional endpoint"),
             Map.entry(AwsClients.SECRETSMANAGER_ENDPOINT, "local only: LocalStack; on AWS the regional endpoint"),
+            Map.entry(AwsClients.EVENTBRIDGE_ENDPOINT, "local only: LocalStack or a loopback EventBridge; on AWS the"
+                    + " regional endpoint"),
             Map.entry("S3_ENDPOINT", "local only (backfill's S3 client): an S3 emulator; on AWS the regional endpoint"),
-            Map.entry(PepperSource.PEPPER, "local only: the pepper itself; on AWS it is read from the secret"
-                    + " PEPPER_SECRET_ID names, which PepperSource prefers anyway"),
+            Map.entry(PepperSettings.PEPPER, "local only: the pepper itself; on AWS it is read from the secret"
+                    + " PEPPER_SECRET_ID names, which PepperSettings prefers anyway"),
+            Map.entry(PepperSettings.PEPPER_PREVIOUS, "local only: the previous pepper during a pepper rotation; on"
+                    + " AWS it is the AWSPREVIOUS version of the secret PEPPER_SECRET_ID names"),
             Map.entry(AwsClients.REGION, "reserved: Lambda sets AWS_REGION itself"),
             Map.entry("AWS_LAMBDA_FUNCTION_NAME", "reserved: Lambda sets it itself (AwsClients reads it to know it"
                     + " runs on Lambda)"),
@@ -50,7 +62,7 @@ class TemplateEnvironmentIT {
     void function_readsEveryVariableTheTemplateSets_andNeedsNoOther(Lambda lambda, TestTable table) throws Exception {
         Deployment.Function function = Template.load().deploy(table.name(), Map.of()).function(lambda.logicalId());
         Set<String> read;
-        try (FunctionRun run = FunctionRun.start(function, table, lambda.readsS3())) {
+        try (FunctionRun run = FunctionRun.start(lambda, function, table)) {
             lambda.exercise(run);
             read = run.settingsRead();
         }
@@ -86,6 +98,48 @@ class TemplateEnvironmentIT {
         for (Deployment.Function function : Template.load().deploy("gracekeys-table", Map.of()).functions().values()) {
             assertEquals(GraceKeysConfig.defaults("gracekeys-table"), GraceKeysConfig.fromEnv(function.environment()),
                     function.logicalId());
+        }
+    }
+
+    /**
+     * PepperRefreshSeconds is PEPPER_REFRESH_SECONDS on every function, with the code's default
+     * (300 s) and exactly the range the code accepts: a value the parameter allows never fails the
+     * functions' start-up, and one it refuses would.
+     */
+    @Test
+    void pepperRefreshSeconds_hasTheCodesDefault_andTheRangeTheCodeAccepts() {
+        Template template = Template.load();
+        Map<String, Object> parameter = template.parameter("PepperRefreshSeconds");
+        assertEquals(PepperSettings.DEFAULT_REFRESH_SECONDS, parameter.get("Default"), "the code's default");
+        for (Deployment.Function function : template.deploy("gracekeys-table", Map.of()).functions().values()) {
+            assertEquals(String.valueOf(PepperSettings.DEFAULT_REFRESH_SECONDS),
+                    function.environment().get(PepperSettings.PEPPER_REFRESH_SECONDS), function.logicalId());
+        }
+        int min = (Integer) parameter.get("MinValue");
+        int max = (Integer) parameter.get("MaxValue");
+        assertEquals(PepperSettings.MIN_REFRESH_SECONDS, min);
+        assertEquals(PepperSettings.MAX_REFRESH_SECONDS, max);
+        assertDoesNotThrow(() -> pepperRing(min));
+        assertDoesNotThrow(() -> pepperRing(max));
+        for (int outside : new int[] {min - 1, max + 1}) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> pepperRing(outside));
+            StringBuilder messages = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                messages.append(t.getMessage()).append('\n');
+            }
+            assertTrue(messages.toString().contains(PepperSettings.PEPPER_REFRESH_SECONDS), messages.toString());
+        }
+    }
+
+    /** Builds the functions' pepper ring as their context does, with this refresh interval. */
+    private static void pepperRing(int refreshSeconds) {
+        Settings settings = Settings.of(Map.of(
+                PepperSettings.PEPPER, Base64.getEncoder().encodeToString(
+                        "template-check-pepper-0123456789abcdef".getBytes(StandardCharsets.UTF_8)),
+                PepperSettings.PEPPER_REFRESH_SECONDS, String.valueOf(refreshSeconds),
+                AwsClients.REGION, Template.REGION));
+        try (ApplicationContext context = ApplicationContext.builder().singletons(settings).start()) {
+            context.getBean(PepperRing.class);
         }
     }
 }

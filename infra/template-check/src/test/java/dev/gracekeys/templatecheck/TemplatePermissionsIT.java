@@ -1,5 +1,6 @@
 package dev.gracekeys.templatecheck;
 
+import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.TestTable;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,8 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Each function's IAM statements in the template against the AWS requests its code really makes
  * while it handles its sample events (recorded by an SDK interceptor, mapped to IAM actions and
- * resources by {@link AwsCallRecorder}): every request is allowed, and, for DynamoDB, every
- * action granted on every resource is one the function was seen to use.
+ * resources by {@link AwsCallRecorder}): every request is allowed, and every action granted on every
+ * resource is one the function was seen to use (the pepper's GetSecretValue apart: here the pepper
+ * comes inline, and a test of its own checks that grant).
  */
 @ExtendWith(DynamoDbLocalExtension.class)
 class TemplatePermissionsIT {
@@ -28,23 +32,31 @@ class TemplatePermissionsIT {
     /** The bucket events/backfill/s3.json reads, passed as BackfillBucketName so the grant exists. */
     private static final String IMPORT_BUCKET = "gracekeys-import";
 
+    /** A secret under the default DeliverySecretsPrefix, and one outside it, as real ARNs look. */
+    private static final String DELIVERY_SECRET_ARN = AwsCallRecorder.secretArn(Template.REGION, Lambda.DELIVERY_SECRET);
+    private static final String OTHER_SECRET_ARN = AwsCallRecorder.secretArn(Template.REGION, "another/secret");
+
+    private static final Set<String> DELIVERY_ACTIONS = Set.of("secretsmanager:PutSecretValue",
+            "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage");
+
     /**
-     * DynamoDB grants a function may hold although its sample runs never use them, as
+     * Grants a function may hold although its sample runs never use them, as
      * {@code "<LogicalId> <action>"} with the reason. None today: the samples in {@link Lambda} take
-     * every path that reaches DynamoDB, so each grant is seen in use.
+     * every path that reaches AWS, so each grant is seen in use.
      */
     static final Map<String, String> GRANTED_BUT_NOT_EXERCISED = Map.of();
 
     @ParameterizedTest
     @EnumSource(Lambda.class)
-    void everyRequestIsGranted_andEveryDynamoDbGrantIsUsed(Lambda lambda, TestTable table) throws Exception {
+    void everyRequestIsGranted_andEveryGrantIsUsed(Lambda lambda, TestTable table) throws Exception {
         Deployment.Function function = Template.load()
                 .deploy(table.name(), Map.of("BackfillBucketName", IMPORT_BUCKET))
                 .function(lambda.logicalId());
         List<AwsCallRecorder.Call> calls;
-        try (FunctionRun run = FunctionRun.start(function, table, lambda.readsS3())) {
+        try (FunctionRun run = FunctionRun.start(lambda, function, table)) {
             lambda.exercise(run);
             calls = run.calls();
+            assertEquals(List.of(), run.aws().unknown(), "requests the loopback AWS does not serve");
         }
         assertTrue(calls.stream().anyMatch(c -> c.action().startsWith("dynamodb:")), "no DynamoDB request was seen");
 
@@ -58,16 +70,22 @@ class TemplatePermissionsIT {
 
         Set<String> unused = new TreeSet<>();
         for (IamPolicy.Statement statement : function.policy().statements()) {
+            if (!statement.allow()) {
+                continue; // a Deny grants nothing
+            }
             for (String action : statement.actions()) {
-                if (!IamPolicy.service(action).equals("dynamodb")) {
-                    continue;
-                }
+                String service = IamPolicy.service(action);
                 for (String resource : statement.resources()) {
-                    assertFalse(IamPolicy.hasWildcard(action) || IamPolicy.hasWildcard(resource),
-                            function.logicalId() + ": name DynamoDB actions and resources exactly, not " + action
-                                    + " on " + resource);
-                    boolean used = calls.stream().anyMatch(c -> c.action().equalsIgnoreCase(action)
-                            && c.resource().equals(resource));
+                    if (service.equals("dynamodb") || service.equals("events")) {
+                        assertFalse(IamPolicy.hasWildcard(action) || IamPolicy.hasWildcard(resource),
+                                function.logicalId() + ": name " + service + " actions and resources exactly, not "
+                                        + action + " on " + resource);
+                    }
+                    if (action.equals("secretsmanager:GetSecretValue") && resource.equals(Template.PEPPER_SECRET_ARN)) {
+                        continue; // the pepper comes inline here: everyFunction_mayReadThePepperSecret...
+                    }
+                    boolean used = calls.stream().anyMatch(c -> IamPolicy.glob(action, c.action(), true)
+                            && IamPolicy.glob(resource, c.resource(), false));
                     if (!used && !GRANTED_BUT_NOT_EXERCISED.containsKey(function.logicalId() + " " + action)) {
                         unused.add(action + " on " + resource);
                     }
@@ -76,32 +94,138 @@ class TemplatePermissionsIT {
         }
         assertEquals(Set.of(), unused, function.logicalId() + " is granted these but never used them: remove them,"
                 + " or list them in GRANTED_BUT_NOT_EXERCISED with the reason");
-
-        // No grant on a service the function never calls; Secrets Manager is the exception, because
-        // here the pepper comes inline (PEPPER) and the next test checks that grant on its own.
-        Set<String> called = new TreeSet<>(Set.of("secretsmanager"));
-        calls.forEach(c -> called.add(IamPolicy.service(c.action())));
-        for (IamPolicy.Statement statement : function.policy().statements()) {
-            statement.actions().forEach(a -> assertTrue(called.contains(IamPolicy.service(a)),
-                    function.logicalId() + " is granted " + a + " but calls no " + IamPolicy.service(a)));
-        }
     }
 
-    /** Every function reads the pepper at start-up: GetSecretValue on that one secret, nothing else. */
+    /**
+     * The five functions that publish put their events, through the production EventBridge publisher,
+     * on the stack's bus (EVENT_BUS_NAME is Ref EventBus), with source gracekeys and the event's name
+     * as detail-type; they may PutEvents on that bus only. The authorizer and describe publish
+     * nothing, get no EVENT_BUS_NAME and no events grant.
+     */
+    @ParameterizedTest
+    @EnumSource(Lambda.class)
+    void publishingFunctions_putTheirEventsOnTheStacksBusOnly(Lambda lambda, TestTable table) throws Exception {
+        Deployment.Function function = Template.load()
+                .deploy(table.name(), Map.of("BackfillBucketName", IMPORT_BUCKET))
+                .function(lambda.logicalId());
+        List<LoopbackAws.Event> events;
+        List<AwsCallRecorder.Call> calls;
+        try (FunctionRun run = FunctionRun.start(lambda, function, table)) {
+            lambda.exercise(run);
+            events = run.aws().events();
+            calls = run.calls();
+        }
+        Set<String> buses = calls.stream().filter(c -> c.action().equals("events:PutEvents"))
+                .map(AwsCallRecorder.Call::resource).collect(Collectors.toSet());
+        IamPolicy policy = function.policy();
+        if (lambda.publishes.isEmpty()) {
+            assertEquals(List.of(), events, lambda.logicalId() + " publishes nothing");
+            assertFalse(function.environment().containsKey("EVENT_BUS_NAME"), lambda.logicalId());
+            assertTrue(policy.statements().stream().flatMap(s -> s.actions().stream())
+                    .noneMatch(a -> IamPolicy.service(a).equals("events")), lambda.logicalId() + " needs no events grant");
+            return;
+        }
+        assertEquals(Template.EVENT_BUS_NAME, function.environment().get("EVENT_BUS_NAME"), lambda.logicalId());
+        Set<String> types = events.stream().map(LoopbackAws.Event::detailType).collect(Collectors.toCollection(TreeSet::new));
+        assertTrue(types.containsAll(lambda.publishes), lambda.logicalId() + " published " + types
+                + ", expected at least " + lambda.publishes);
+        assertTrue(DOMAIN_EVENTS.containsAll(types), "not DESIGN.md's events: " + types);
+        for (LoopbackAws.Event e : events) {
+            assertEquals(Template.EVENT_BUS_NAME, e.eventBusName(), e.toString());
+            assertEquals(DomainEvent.SOURCE, e.source(), e.toString());
+            assertTrue(e.detail() != null && e.detail().isObject(), "detail is a JSON object: " + e);
+            assertFalse(LONG_RUN.matcher(e.detail().toString()).find(), "a token or hash in an event: " + e);
+        }
+        assertEquals(Set.of(Template.EVENT_BUS_ARN), buses, lambda.logicalId() + " PutEvents");
+        assertTrue(policy.allows("events:PutEvents", Template.EVENT_BUS_ARN));
+        assertFalse(policy.allows("events:PutEvents", AwsCallRecorder.eventBusArn(Template.REGION, null)),
+                "the default bus");
+        assertFalse(policy.allows("events:PutEvents", AwsCallRecorder.eventBusArn(Template.REGION, "another-bus")));
+    }
+
+    /** DESIGN.md's seven events. */
+    private static final Set<String> DOMAIN_EVENTS = Set.of(DomainEvent.CLIENT_CREATED, DomainEvent.TOKEN_ROTATED,
+            DomainEvent.PREVIOUS_TOKEN_REVOKED, DomainEvent.PREVIOUS_TOKEN_EXPIRED,
+            DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON, DomainEvent.CLIENT_STATUS_CHANGED, DomainEvent.BACKFILL_COMPLETED);
+
+    /** A token (56 characters after its prefix) or a hash (43 of base64url) in an event's text. */
+    private static final Pattern LONG_RUN = Pattern.compile("[A-Za-z0-9_-]{40,}");
+
+    /**
+     * rotate delivers with exactly three actions, PutSecretValue, DescribeSecret and
+     * UpdateSecretVersionStage, on the secrets under DeliverySecretsPrefix and no others, never reads
+     * them back, and may never write the pepper whatever the prefix. Its run delivers to
+     * {@value Lambda#DELIVERY_SECRET}, and those are the Secrets Manager calls it makes.
+     */
+    @Test
+    void rotate_writesDeliverySecretsUnderThePrefixOnly(TestTable table) throws Exception {
+        Template template = Template.load();
+        Deployment.Function rotate = template.deploy(table.name(), Map.of()).function(Lambda.ROTATE.logicalId());
+        Set<String> secretsCalls;
+        try (FunctionRun run = FunctionRun.start(Lambda.ROTATE, rotate, table)) {
+            Lambda.ROTATE.exercise(run);
+            secretsCalls = run.calls().stream().filter(c -> c.action().startsWith("secretsmanager:"))
+                    .map(c -> c.action() + " on " + c.resource()).collect(Collectors.toCollection(TreeSet::new));
+        }
+        assertEquals(DELIVERY_ACTIONS.stream().map(a -> a + " on " + DELIVERY_SECRET_ARN)
+                .collect(Collectors.toCollection(TreeSet::new)), secretsCalls);
+
+        IamPolicy policy = rotate.policy();
+        for (String action : DELIVERY_ACTIONS) {
+            assertTrue(policy.allows(action, DELIVERY_SECRET_ARN), action);
+            assertFalse(policy.allows(action, OTHER_SECRET_ARN), action + " outside the prefix");
+        }
+        assertFalse(policy.allows("secretsmanager:GetSecretValue", DELIVERY_SECRET_ARN), "rotate must not read tokens back");
+        assertFalse(policy.allows("secretsmanager:CreateSecret", DELIVERY_SECRET_ARN), "ops create delivery secrets");
+        assertFalse(policy.allows("secretsmanager:PutSecretValue", Template.PEPPER_SECRET_ARN));
+
+        // The grant follows the parameter, and even a prefix that covers the pepper's name cannot write it.
+        IamPolicy acme = template.deploy(table.name(), Map.of("DeliverySecretsPrefix", "acme/"))
+                .function(Lambda.ROTATE.logicalId()).policy();
+        assertTrue(acme.allows("secretsmanager:PutSecretValue", AwsCallRecorder.secretArn(Template.REGION, "acme/fleet")));
+        assertFalse(acme.allows("secretsmanager:PutSecretValue", DELIVERY_SECRET_ARN));
+        IamPolicy careless = template.deploy(table.name(), Map.of("DeliverySecretsPrefix", "Pepper"))
+                .function(Lambda.ROTATE.logicalId()).policy();
+        assertFalse(careless.allows("secretsmanager:PutSecretValue", Template.PEPPER_SECRET_ARN));
+        assertFalse(careless.allows("secretsmanager:UpdateSecretVersionStage", Template.PEPPER_SECRET_ARN));
+
+        // The parameter rejects an empty prefix, which would cover every secret of the account.
+        String pattern = (String) template.parameter("DeliverySecretsPrefix").get("AllowedPattern");
+        assertFalse("".matches(pattern));
+        assertTrue(((String) template.parameter("DeliverySecretsPrefix").get("Default")).matches(pattern));
+        assertTrue(Lambda.DELIVERY_SECRET.startsWith((String) template.parameter("DeliverySecretsPrefix").get("Default")));
+    }
+
+    /**
+     * Every function reads the pepper at start-up and after each refresh (AWSCURRENT and AWSPREVIOUS):
+     * GetSecretValue on that one secret and no other. Its other Secrets Manager grants are rotate's
+     * delivery actions on the delivery prefix, and nothing else.
+     */
     @ParameterizedTest
     @EnumSource(Lambda.class)
     void everyFunction_mayReadThePepperSecret_andNoOtherSecret(Lambda lambda) {
         IamPolicy policy = Template.load().deploy("gracekeys-table", Map.of()).function(lambda.logicalId()).policy();
         assertTrue(policy.allows("secretsmanager:GetSecretValue", Template.PEPPER_SECRET_ARN));
-        assertFalse(policy.allows("secretsmanager:GetSecretValue",
-                "arn:aws:secretsmanager:us-east-1:123456789012:secret:another-AbCdEf"));
+        assertFalse(policy.allows("secretsmanager:GetSecretValue", OTHER_SECRET_ARN));
+        assertFalse(policy.allows("secretsmanager:GetSecretValue", DELIVERY_SECRET_ARN));
+        Set<String> granted = new TreeSet<>();
         for (IamPolicy.Statement statement : policy.statements()) {
+            if (!statement.allow()) {
+                continue;
+            }
             for (String action : statement.actions()) {
                 if (IamPolicy.service(action).equals("secretsmanager")) {
-                    assertEquals("secretsmanager:GetSecretValue", action, lambda.logicalId());
+                    statement.resources().forEach(r -> granted.add(action + " on " + r));
                 }
             }
         }
+        Set<String> expected = new TreeSet<>(Set.of("secretsmanager:GetSecretValue on " + Template.PEPPER_SECRET_ARN));
+        if (lambda == Lambda.ROTATE) {
+            String prefix = "arn:aws:secretsmanager:" + Template.REGION + ":" + Template.ACCOUNT + ":secret:"
+                    + Template.load().parameter("DeliverySecretsPrefix").get("Default") + "*";
+            DELIVERY_ACTIONS.forEach(a -> expected.add(a + " on " + prefix));
+        }
+        assertEquals(expected, granted, lambda.logicalId());
     }
 
     /** No statement of any function applies to every resource. */

@@ -1,5 +1,6 @@
 package dev.gracekeys.templatecheck;
 
+import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The stack's other resources against what the code expects of them: the table against
  * {@link TableSchema} (the one place the code keeps it), the pepper secret against what
- * {@link Pepper} accepts, the push API's authorizer, the sweep's schedule, and the outputs.
+ * {@link Pepper} accepts, the push API's authorizer, the sweep's schedule, the events bus and its
+ * sample subscription, and the outputs.
  */
 class TemplateResourcesIT {
 
@@ -170,12 +172,78 @@ class TemplateResourcesIT {
         assertTrue(schedule.matches("(rate|cron)\\(.+\\)"), schedule);
     }
 
+    // ---- events -------------------------------------------------------------------------------
+
+    /** The stack's own bus, named after the stack (the name the functions' EVENT_BUS_NAME carries). */
+    @Test
+    void eventBus_isTheStacksOwn() {
+        assertEquals("AWS::Events::EventBus", template.type(Template.EVENT_BUS));
+        Deployment deployment = template.deploy("gracekeys-table", Map.of());
+        assertEquals(Template.EVENT_BUS_NAME, deployment.resolve(template.properties(Template.EVENT_BUS).get("Name")));
+    }
+
+    /**
+     * The sample subscription: a rule on the stack's bus matching source gracekeys and detail-type
+     * PreviousTokenExpiringSoon exactly as the code publishes them, targeting an SNS topic whose
+     * policy lets EventBridge publish for that rule only.
+     */
+    @Test
+    void sampleRule_sendsPreviousTokenExpiringSoonToATopic_thatOnlyThisRuleMayPublishTo() {
+        Deployment deployment = template.deploy("gracekeys-table", Map.of());
+        assertEquals("AWS::Events::Rule", template.type(Template.EXPIRING_SOON_RULE));
+        assertEquals("AWS::SNS::Topic", template.type(Template.EXPIRING_SOON_TOPIC));
+        Map<?, ?> rule = (Map<?, ?>) deployment.resolve(template.properties(Template.EXPIRING_SOON_RULE));
+        assertEquals(Template.EVENT_BUS_NAME, rule.get("EventBusName"));
+        assertEquals(Map.of("source", List.of(DomainEvent.SOURCE),
+                "detail-type", List.of(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON)), rule.get("EventPattern"));
+        assertEquals("ENABLED", rule.get("State"));
+        // the stand-in ARNs are those of the names the template gives
+        assertTrue(Template.EXPIRING_SOON_RULE_ARN.endsWith("/" + rule.get("Name")), Template.EXPIRING_SOON_RULE_ARN);
+        assertTrue(Template.EXPIRING_SOON_TOPIC_ARN.endsWith(":" + deployment.resolve(
+                template.properties(Template.EXPIRING_SOON_TOPIC).get("TopicName"))), Template.EXPIRING_SOON_TOPIC_ARN);
+        List<?> targets = (List<?>) rule.get("Targets");
+        assertEquals(1, targets.size());
+        assertEquals(Template.EXPIRING_SOON_TOPIC_ARN, ((Map<?, ?>) targets.get(0)).get("Arn"));
+
+        String policyId = template.resourcesOfType("AWS::SNS::TopicPolicy").stream().findFirst()
+                .orElseThrow(() -> new AssertionError("no topic policy: EventBridge could not publish to the topic"));
+        Map<?, ?> policy = (Map<?, ?>) deployment.resolve(template.properties(policyId));
+        assertEquals(List.of(Template.EXPIRING_SOON_TOPIC_ARN), policy.get("Topics"));
+        List<?> statements = (List<?>) ((Map<?, ?>) policy.get("PolicyDocument")).get("Statement");
+        assertEquals(1, statements.size());
+        Map<?, ?> statement = (Map<?, ?>) statements.get(0);
+        assertEquals("Allow", statement.get("Effect"));
+        assertEquals(Map.of("Service", "events.amazonaws.com"), statement.get("Principal"));
+        assertEquals("sns:Publish", statement.get("Action"));
+        assertEquals(Template.EXPIRING_SOON_TOPIC_ARN, statement.get("Resource"));
+        assertEquals(Map.of("ArnEquals", Map.of("aws:SourceArn", Template.EXPIRING_SOON_RULE_ARN)), statement.get("Condition"));
+    }
+
+    /** The topic's e-mail subscription exists only with ExpiringSoonEmail set. */
+    @Test
+    void sampleTopic_mailsTheExpiringSoonEmail_onlyWhenOneIsGiven() {
+        List<String> subscriptions = template.resourcesOfType("AWS::SNS::Subscription");
+        assertEquals(1, subscriptions.size());
+        String id = subscriptions.get(0);
+        String condition = (String) template.resource(id).get("Condition");
+        assertNotNull(condition, id + " must be conditional");
+        assertFalse(template.deploy("gracekeys-table", Map.of()).condition(condition), "no address by default");
+        Deployment withEmail = template.deploy("gracekeys-table", Map.of("ExpiringSoonEmail", "ops@example.com"));
+        assertTrue(withEmail.condition(condition));
+        Map<?, ?> subscription = (Map<?, ?>) withEmail.resolve(template.properties(id));
+        assertEquals(Map.of("TopicArn", Template.EXPIRING_SOON_TOPIC_ARN, "Protocol", "email",
+                "Endpoint", "ops@example.com"), subscription);
+        String pattern = (String) template.parameter("ExpiringSoonEmail").get("AllowedPattern");
+        assertTrue("".matches(pattern) && "ops@example.com".matches(pattern) && !"not an address".matches(pattern));
+    }
+
     // ---- outputs ------------------------------------------------------------------------------
 
     @Test
-    void outputs_nameTheEndpoint_table_secret_andEveryFunction() {
+    void outputs_nameTheEndpoint_table_secret_bus_topic_andEveryFunction() {
         Set<String> outputs = template.section("Outputs").keySet();
-        List<String> expected = new ArrayList<>(List.of("PushEndpoint", "TableName", "PepperSecretArn"));
+        List<String> expected = new ArrayList<>(List.of("PushEndpoint", "TableName", "PepperSecretArn",
+                "EventBusName", "EventBusArn", "ExpiringSoonTopicArn"));
         for (Lambda lambda : Lambda.values()) {
             expected.add(lambda.logicalId() + "Name");
             expected.add(lambda.logicalId() + "Arn");

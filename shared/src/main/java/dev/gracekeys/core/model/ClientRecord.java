@@ -8,7 +8,8 @@ import java.util.Objects;
  * A client as stored: its current token and its previous slot.
  *
  * @param version  optimistic-lock version, incremented by every change
- * @param previous newest first; may hold entries that have expired but were not swept yet
+ * @param previous  newest first; may hold entries that have expired but were not swept yet
+ * @param deliverTo the secret each new token is delivered to, or {@code null}
  */
 public record ClientRecord(
         String clientId,
@@ -17,7 +18,8 @@ public record ClientRecord(
         Instant createdAt,
         long version,
         TokenRef current,
-        List<TokenRef> previous) {
+        List<TokenRef> previous,
+        String deliverTo) {
 
     public ClientRecord {
         Objects.requireNonNull(clientId, "clientId");
@@ -32,10 +34,15 @@ public record ClientRecord(
     }
 
     public ClientRecord withActive(boolean value) {
-        return new ClientRecord(clientId, name, value, createdAt, version + 1, current, previous);
+        return new ClientRecord(clientId, name, value, createdAt, version + 1, current, previous, deliverTo);
     }
 
     public ClientRecord withTokens(TokenRef newCurrent, List<TokenRef> newPrevious) {
-        return new ClientRecord(clientId, name, active, createdAt, version + 1, newCurrent, newPrevious);
+        return new ClientRecord(clientId, name, active, createdAt, version + 1, newCurrent, newPrevious, deliverTo);
+    }
+
+    /** The same client delivering to another secret (no version change: part of a larger change). */
+    public ClientRecord deliveringTo(String secretId) {
+        return new ClientRecord(clientId, name, active, createdAt, version, current, previous, secretId);
     }
 }

@@ -5,6 +5,7 @@ import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.TokenWrite;
+import dev.gracekeys.core.token.TokenKey;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +23,7 @@ public final class ClientChanges {
 
     /** A new client with its first token and an empty previous slot. */
     public static ClientChange create(String clientId, String name, TokenRef first) {
-        ClientRecord after = new ClientRecord(clientId, name, true, first.createdAt(), 1, first, List.of());
+        ClientRecord after = new ClientRecord(clientId, name, true, first.createdAt(), 1, first, List.of(), null);
         return new ClientChange(null, after,
                 List.of(new TokenWrite.Create(first, TokenSlot.CURRENT)), List.of(), List.of());
     }
@@ -116,8 +117,37 @@ public final class ClientChanges {
             }
         }
         after = new ClientRecord(after.clientId(), after.name(), after.active(), after.createdAt(),
-                after.version(), after.current(), kept);
+                after.version(), after.current(), kept, after.deliverTo());
         return new ClientChange(before, after, writes, List.of(), expired);
+    }
+
+    /**
+     * Moves one token to a new item key (the same token hashed with the current pepper): the client
+     * points at the new key, the new item is created in the same slot with the same expiry, the old
+     * item is deleted. {@code null} when the client does not point at {@code oldKey}.
+     */
+    public static ClientChange rekey(ClientRecord before, TokenKey oldKey, TokenKey newKey) {
+        TokenRef current = before.current();
+        List<TokenRef> previous = new ArrayList<>(before.previous());
+        TokenWrite create = null;
+        if (current.key().equals(oldKey)) {
+            current = new TokenRef(newKey, current.tokenId(), current.createdAt(), null);
+            create = new TokenWrite.Create(current, TokenSlot.CURRENT);
+        } else {
+            for (int i = 0; i < previous.size(); i++) {
+                TokenRef p = previous.get(i);
+                if (p.key().equals(oldKey)) {
+                    TokenRef moved = new TokenRef(newKey, p.tokenId(), p.createdAt(), p.expiresAt());
+                    previous.set(i, moved);
+                    create = new TokenWrite.Create(moved, TokenSlot.PREVIOUS);
+                }
+            }
+        }
+        if (create == null) {
+            return null;
+        }
+        return new ClientChange(before, before.withTokens(current, previous),
+                List.of(create, new TokenWrite.Delete(oldKey)), List.of(), List.of());
     }
 
     /** Removes the previous tokens past their expiry (the sweep). */

@@ -10,6 +10,7 @@ import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.core.token.TokenFormat;
+import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.TokenHasher;
 import dev.gracekeys.core.token.TokenKey;
 
@@ -40,14 +41,14 @@ public final class LegacyImporter {
     }
 
     private final ClientStore store;
-    private final TokenHasher hasher;
+    private final PepperRing peppers;
     private final TokenFormat format;
     private final Clock clock;
     private final Changes changes;
 
-    public LegacyImporter(ClientStore store, TokenHasher hasher, TokenFormat format, EventPublisher events, Clock clock) {
+    public LegacyImporter(ClientStore store, PepperRing peppers, TokenFormat format, EventPublisher events, Clock clock) {
         this.store = store;
-        this.hasher = hasher;
+        this.peppers = peppers;
         this.format = format;
         this.clock = clock;
         this.changes = new Changes(store, events);
@@ -208,7 +209,7 @@ public final class LegacyImporter {
                         + " A-Z a-z 0-9 . _ ~ + / = - and must not start with the token prefix '" + format.prefix()
                         + "' unless it is a complete GraceKeys token (and LEGACY_TOKENS must be on)");
             }
-            key = hasher.keyOf(r.key(), kind);
+            key = peppers.current().keyOf(r.key(), kind);
             tokenId = kind == TokenFormat.Kind.GRACEKEYS ? format.tokenIdOf(r.key()) : TokenHasher.legacyTokenId(key);
         } else {
             if (!TokenHasher.isSha256Hex(r.sha256())) {
@@ -218,7 +219,7 @@ public final class LegacyImporter {
                 throw new ValidationException("LEGACY_TOKENS is false, so a key imported by its SHA-256 could never"
                         + " verify: set LEGACY_TOKENS=true for the functions, then import again");
             }
-            key = hasher.keyOfLegacySha256(r.sha256());
+            key = peppers.current().keyOfLegacySha256(r.sha256());
             tokenId = TokenHasher.legacyTokenId(key);
         }
         Instant createdAt;

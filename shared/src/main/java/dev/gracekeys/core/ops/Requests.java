@@ -6,8 +6,15 @@ public final class Requests {
     private Requests() {
     }
 
-    /** {@code create: true} issues the first token of a new client. */
-    public record RotateRequest(String clientId, Long graceSeconds, Boolean create, String name) {
+    /**
+     * {@code create: true} issues the first token of a new client. {@code deliverToSecretId} writes
+     * each new token to that Secrets Manager secret (remembered for later rotations).
+     */
+    public record RotateRequest(String clientId, Long graceSeconds, Boolean create, String name,
+                                String deliverToSecretId) {
+        public RotateRequest(String clientId, Long graceSeconds, Boolean create, String name) {
+            this(clientId, graceSeconds, create, name, null);
+        }
     }
 
     /** {@code graceSeconds} 0 (default) revokes now; more reschedules the previous token's expiry. */

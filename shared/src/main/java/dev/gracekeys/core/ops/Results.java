@@ -13,8 +13,9 @@ public final class Results {
     public record PreviousToken(String tokenId, Instant expiresAt) {
     }
 
+    /** {@code deliveredTo}: the secret the token was delivered to, or null. */
     public record RotateResult(String clientId, String token, String tokenId, Instant createdAt,
-                               PreviousToken previous, String message) {
+                               PreviousToken previous, String message, String deliveredTo) {
         @Override
         public String toString() { // the token is shown to the caller once, never in a log
             return "RotateResult[clientId=" + clientId + ", tokenId=" + tokenId + ", token=<redacted>]";

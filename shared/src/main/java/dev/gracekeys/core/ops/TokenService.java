@@ -26,7 +26,7 @@ import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.core.token.IssuedToken;
 import dev.gracekeys.core.token.TokenGenerator;
-import dev.gracekeys.core.token.TokenHasher;
+import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.TokenKey;
 
 import java.nio.charset.StandardCharsets;
@@ -46,16 +46,23 @@ import java.util.Map;
 public final class TokenService {
 
     private final ClientStore store;
-    private final TokenHasher hasher;
+    private final PepperRing peppers;
     private final TokenGenerator tokens;
     private final Clock clock;
     private final GraceKeysConfig config;
     private final Changes changes;
+    private final TokenDelivery delivery;
 
-    public TokenService(ClientStore store, TokenHasher hasher, TokenGenerator tokens, EventPublisher events,
+    public TokenService(ClientStore store, PepperRing peppers, TokenGenerator tokens, EventPublisher events,
                         Clock clock, GraceKeysConfig config) {
+        this(store, peppers, tokens, events, clock, config, TokenDelivery.NONE);
+    }
+
+    public TokenService(ClientStore store, PepperRing peppers, TokenGenerator tokens, EventPublisher events,
+                        Clock clock, GraceKeysConfig config, TokenDelivery delivery) {
+        this.delivery = delivery;
         this.store = store;
-        this.hasher = hasher;
+        this.peppers = peppers;
         this.tokens = tokens;
         this.clock = clock;
         this.config = config;
@@ -77,17 +84,22 @@ public final class TokenService {
         if (!create && name != null) {
             throw new ValidationException("name can only be set when creating a client (\"create\":true)");
         }
+        String deliverTo = Validation.secretId(request.deliverToSecretId());
         Instant now = now();
         IssuedToken issued = tokens.next();
-        TokenRef next = new TokenRef(hasher.keyOfToken(issued.value()), issued.tokenId(), now, null);
+        TokenRef next = new TokenRef(peppers.current().keyOfToken(issued.value()), issued.tokenId(), now, null);
 
         if (create) {
-            changes.apply(ClientChanges.create(clientId, name, next), "create", now, List.of(
+            ClientChange change = delivering(ClientChanges.create(clientId, name, next), deliverTo);
+            String staged = stage(deliverTo, clientId, issued);
+            changes.apply(change, "create", now, List.of(
                     DomainEvent.of(DomainEvent.CLIENT_CREATED, now)
                             .with("clientId", clientId).with("tokenId", issued.tokenId()).with("createdAt", now)
-                            .build()));
+                            .with("deliveredTo", deliverTo).build()));
             return new RotateResult(clientId, issued.value(), issued.tokenId(), now, null,
-                    "Client " + clientId + " created. Deliver the token to its pushers now: it is shown only once.");
+                    "Client " + clientId + " created. " + (deliverTo == null
+                            ? "Deliver the token to its pushers now: it is shown only once."
+                            : promote(deliverTo, staged)), deliverTo);
         }
 
         ClientRecord before = existing(clientId);
@@ -95,7 +107,9 @@ public final class TokenService {
             throw new ClientInactiveException("client '" + clientId + "' is inactive: reactivate it with set-status"
                     + " {\"clientId\":\"" + clientId + "\",\"active\":true} before rotating");
         }
-        ClientChange change = ClientChanges.rotate(before, next, now, grace, config.maxPreviousTokens());
+        String target = deliverTo != null ? deliverTo : before.deliverTo();
+        ClientChange change = delivering(ClientChanges.rotate(before, next, now, grace, config.maxPreviousTokens()), target);
+        String staged = stage(target, clientId, issued);
         List<TokenRef> kept = change.after().previous();
         TokenRef demoted = kept.stream().filter(p -> p.key().equals(before.current().key())).findFirst().orElse(null);
         changes.apply(change, "rotate", now, List.of(DomainEvent.of(DomainEvent.TOKEN_ROTATED, now)
@@ -106,7 +120,9 @@ public final class TokenService {
                 .with("rotatedAt", now)
                 .build()));
 
-        StringBuilder message = new StringBuilder("Rotated. Deliver the new token now: it is shown only once. ");
+        StringBuilder message = new StringBuilder(target == null
+                ? "Rotated. Deliver the new token now: it is shown only once. "
+                : "Rotated. " + promote(target, staged) + " ");
         if (demoted != null) {
             message.append("The previous token ").append(demoted.tokenId()).append(" keeps working until ")
                     .append(Times.format(demoted.expiresAt())).append('.');
@@ -123,7 +139,41 @@ public final class TokenService {
         }
         return new RotateResult(clientId, issued.value(), issued.tokenId(), now,
                 demoted == null ? null : new PreviousToken(demoted.tokenId(), demoted.expiresAt()),
-                message.toString());
+                message.toString(), target);
+    }
+
+    /*
+     * Delivery order, so that a client is never half-rotated and a token never lost:
+     * 1. stage the new token as a pending version of the secret (consumers still read the old one);
+     *    if this fails, nothing has changed and the caller gets TokenDeliveryException;
+     * 2. store the rotation; if this fails, the pending version is simply never promoted (the next
+     *    rotation stages over it);
+     * 3. promote the pending version to current; if this fails, the rotation stands, the old token
+     *    keeps working for its grace window, and the message says how to promote by hand.
+     */
+    private static ClientChange delivering(ClientChange change, String secretId) {
+        if (secretId == null || secretId.equals(change.after().deliverTo())) {
+            return change;
+        }
+        return new ClientChange(change.before(), change.after().deliveringTo(secretId), change.tokenWrites(),
+                change.revoked(), change.expired());
+    }
+
+    private String stage(String secretId, String clientId, IssuedToken issued) {
+        return secretId == null ? null : delivery.stage(secretId, clientId, issued);
+    }
+
+    private String promote(String secretId, String versionId) {
+        try {
+            delivery.promote(secretId, versionId);
+            return "The new token is delivered: it is now the current version of secret " + secretId + ".";
+        } catch (TokenDeliveryException e) {
+            return "The new token is stored in secret " + secretId + " as pending version " + versionId
+                    + " but could not be made current (" + e.getMessage() + "). Consumers still read the previous"
+                    + " token, valid for its grace window; promote it with: aws secretsmanager"
+                    + " update-secret-version-stage --secret-id " + secretId + " --version-stage AWSCURRENT"
+                    + " --move-to-version-id " + versionId + " --remove-from-version-id <the AWSCURRENT version id>.";
+        }
     }
 
     public RevokeResult revokeOld(RevokeRequest request) {

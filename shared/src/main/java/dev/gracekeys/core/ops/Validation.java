@@ -55,6 +55,20 @@ public final class Validation {
         return name;
     }
 
+    private static final Pattern SECRET_ID = Pattern.compile("[A-Za-z0-9/_+=.@:-]{1,2048}");
+
+    /** A Secrets Manager secret name or ARN; {@code null} stays null. */
+    public static String secretId(String secretId) {
+        if (secretId == null) {
+            return null;
+        }
+        if (!SECRET_ID.matcher(secretId).matches()) {
+            throw new ValidationException("deliverToSecretId must be a Secrets Manager secret name or ARN"
+                    + " (1-2048 characters of A-Z a-z 0-9 / _ + = . @ : -)");
+        }
+        return secretId;
+    }
+
     public static int listLimit(Integer limit) {
         if (limit == null) {
             return DEFAULT_LIST_LIMIT;

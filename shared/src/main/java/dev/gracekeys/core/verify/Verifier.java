@@ -3,6 +3,7 @@ package dev.gracekeys.core.verify;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.TokenLookup;
+import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.core.token.TokenHasher;
 import dev.gracekeys.core.token.TokenKey;
@@ -29,18 +30,20 @@ public final class Verifier {
 
     private final TokenLookup lookup;
     private final TokenFormat format;
-    private final TokenHasher hasher;
+    private final PepperRing peppers;
+    private final Rekeyer rekeyer;
     private final Clock clock;
     private final Duration budget;
     private final Duration lastUseInterval;
     /** Per-container memory of the next instant each token's last use may be written again. */
     private final ConcurrentHashMap<TokenKey, Instant> lastUseWrites = new ConcurrentHashMap<>();
 
-    public Verifier(TokenLookup lookup, TokenFormat format, TokenHasher hasher, Clock clock,
+    public Verifier(TokenLookup lookup, TokenFormat format, PepperRing peppers, Rekeyer rekeyer, Clock clock,
                     Duration budget, Duration lastUseInterval) {
         this.lookup = lookup;
         this.format = format;
-        this.hasher = hasher;
+        this.peppers = peppers;
+        this.rekeyer = rekeyer;
         this.clock = clock;
         this.budget = budget;
         this.lastUseInterval = lastUseInterval;
@@ -60,10 +63,23 @@ public final class Verifier {
         if (kind == TokenFormat.Kind.MALFORMED) {
             return Verdict.deny(MALFORMED);
         }
-        TokenKey key = hasher.keyOf(presented, kind);
+        TokenKey key = peppers.current().keyOf(presented, kind);
+        long started = System.nanoTime();
         TokenRecord token;
         try {
             token = lookup.findToken(key, budget);
+            TokenHasher previous = token == null ? peppers.previous() : null;
+            if (previous != null) {
+                // A pepper rotation is under way: one more read, under the previous pepper.
+                Duration left = budget.minusNanos(System.nanoTime() - started);
+                if (left.toMillis() < 1) {
+                    return Verdict.deny(STORE_UNAVAILABLE);
+                }
+                TokenRecord old = lookup.findToken(previous.keyOf(presented, kind), left);
+                if (old != null) {
+                    token = rekeyer.rekey(old, key) ? withKey(old, key) : old;
+                }
+            }
         } catch (RuntimeException e) {
             LOG.warn("verify denied: the token store did not answer within {} ms ({})",
                     budget.toMillis(), e.getClass().getSimpleName());
@@ -82,6 +98,11 @@ public final class Verifier {
         recordLastUse(token, now);
         return Verdict.allow(token.clientId(), token.slot(), token.tokenId(),
                 token.slot() == TokenSlot.PREVIOUS ? token.expiresAt() : null);
+    }
+
+    private static TokenRecord withKey(TokenRecord t, TokenKey key) {
+        return new TokenRecord(key, t.clientId(), t.tokenId(), t.slot(), t.active(), t.createdAt(), t.expiresAt(),
+                null); // the re-keyed item has no last use yet
     }
 
     /**

@@ -8,7 +8,7 @@ import io.micronaut.context.ApplicationContextBuilder;
 import jakarta.inject.Inject;
 
 /**
- * {@code rotate}: {@code {"clientId","graceSeconds"?,"create"?,"name"?}}. Issues a new token; the
+ * {@code rotate}: {@code {"clientId","graceSeconds"?,"create"?,"name"?,"deliverToSecretId"?}}. Issues a new token; the
  * old one stays valid for the grace window. With {@code "create":true}, creates the client.
  */
 public class RotateHandler extends OpsFunction {
@@ -25,8 +25,8 @@ public class RotateHandler extends OpsFunction {
 
     @Override
     protected Object handle(Object input) {
-        Payload p = Payload.of(input, "clientId", "graceSeconds", "create", "name");
+        Payload p = Payload.of(input, "clientId", "graceSeconds", "create", "name", "deliverToSecretId");
         return tokens.rotate(new RotateRequest(p.string("clientId"), p.wholeNumber("graceSeconds"),
-                p.bool("create"), p.string("name")));
+                p.bool("create"), p.string("name"), p.string("deliverToSecretId")));
     }
 }

@@ -8,6 +8,7 @@ import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.TestTable;
 import dev.gracekeys.lambda.LambdaTestKit;
+import dev.gracekeys.lambda.LoopbackAws;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -26,8 +27,10 @@ class RotateHandlerIT {
         try (RotateHandler handler = new RotateHandler(kit.context())) {
             Map<String, Object> out = handler.handleRequest(event("rotate/create.json"), lambdaContext());
 
-            assertEquals(java.util.List.of("clientId", "token", "tokenId", "createdAt", "previous", "message"),
+            // DESIGN.md's fields, then deliveredTo (the secret the token went to; null without delivery)
+            assertEquals(java.util.List.of("clientId", "token", "tokenId", "createdAt", "previous", "message", "deliveredTo"),
                     java.util.List.copyOf(out.keySet()));
+            assertNull(out.get("deliveredTo"));
             assertEquals("SAMPLE01", out.get("clientId"));
             String token = (String) out.get("token");
             assertTrue(token.startsWith((String) out.get("tokenId")));
@@ -85,6 +88,33 @@ class RotateHandlerIT {
             ValidationException e = assertThrows(ValidationException.class,
                     () -> raw.handleRequest("gk_secretLookingString", lambdaContext()));
             assertFalse(e.getMessage().contains("secretLooking"));
+        }
+    }
+
+    /** The delivery sample through the real Secrets Manager client, against a loopback Secrets Manager. */
+    @Test
+    void createWithDeliverySample_writesTheTokenToTheSecret_andRemembersIt(TestTable table) {
+        java.util.List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (LoopbackAws secrets = new LoopbackAws((op, body) -> {
+            bodies.add(op + " " + body);
+            return switch (op) {
+                case "PutSecretValue" -> LoopbackAws.Reply.ok("{\"Name\":\"gracekeys/sample03\",\"VersionId\":\"v1\"}");
+                case "DescribeSecret" -> LoopbackAws.Reply.ok("{\"Name\":\"gracekeys/sample03\",\"VersionIdsToStages\":{\"v1\":[\"AWSPENDING\"]}}");
+                default -> LoopbackAws.Reply.ok("{\"Name\":\"gracekeys/sample03\"}");
+            };
+        })) {
+            LambdaTestKit kit = new LambdaTestKit(table).with("SECRETSMANAGER_ENDPOINT", secrets.endpoint().toString());
+            try (RotateHandler handler = new RotateHandler(kit.context())) {
+                Map<String, Object> out = handler.handleRequest(event("rotate/create-with-delivery.json"), lambdaContext());
+                assertEquals("gracekeys/sample03", out.get("deliveredTo"));
+                assertEquals(java.util.List.of("PutSecretValue", "DescribeSecret", "UpdateSecretVersionStage",
+                        "UpdateSecretVersionStage"), secrets.operations());
+                assertTrue(bodies.get(0).contains((String) out.get("token")), "the issued token is what was delivered");
+
+                Map<String, Object> rotated = handler.handleRequest(
+                        new java.util.HashMap<>(Map.of("clientId", "SAMPLE03", "graceSeconds", 60)), lambdaContext());
+                assertEquals("gracekeys/sample03", rotated.get("deliveredTo"), "remembered for the next rotation");
+            }
         }
     }
 

@@ -270,6 +270,9 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
         item.put(CURRENT, refMap(c.current()));
         item.put(PREVIOUS, AttributeValue.builder().l(c.previous().stream().map(DynamoDbStore::refMap).toList()).build());
         item.put(CLIENT_LIST, s(CLIENT_LIST_VALUE));
+        if (c.deliverTo() != null) {
+            item.put(DELIVER_TO, s(c.deliverTo()));
+        }
         return TransactWriteItem.builder().put(p -> {
             p.tableName(table).item(item);
             if (change.isCreate()) {
@@ -403,7 +406,8 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
                 Times.parse(str(item, CREATED_AT)),
                 Long.parseLong(item.get(VERSION).n()),
                 toRef(item.get(CURRENT).m()),
-                previous);
+                previous,
+                str(item, DELIVER_TO));
     }
 
     private static AttributeValue refMap(TokenRef ref) {

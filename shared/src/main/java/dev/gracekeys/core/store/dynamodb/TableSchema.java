@@ -69,6 +69,8 @@ public final class TableSchema {
     /** Constant partition of {@link #CLIENT_INDEX}; present on client items only. */
     public static final String CLIENT_LIST = "clientList";
     public static final String CLIENT_LIST_VALUE = "CLIENTS";
+    /** The secret new tokens are delivered to (Secrets Manager id or ARN); optional. */
+    public static final String DELIVER_TO = "deliverTo";
 
     // Token item
     public static final String TOKEN_ID = "tokenId";

@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 import java.net.URI;
@@ -64,9 +65,16 @@ public class AwsClients {
                 .build();
     }
 
+    /**
+     * Every DynamoDB call is bounded (3 s an attempt, 10 s in all, retries included), so an
+     * unreachable or black-holed table fails an ops call with StoreUnavailableException instead of
+     * holding it until the Lambda timeout. The verify sets its own, shorter budget per request.
+     */
     @Singleton
     DynamoDbClient dynamoDb(SdkHttpClient http) {
-        return configure(DynamoDbClient.builder(), http, DYNAMODB_ENDPOINT).build();
+        return configure(DynamoDbClient.builder(), http, DYNAMODB_ENDPOINT,
+                o -> o.apiCallAttemptTimeout(Duration.ofSeconds(3)).apiCallTimeout(Duration.ofSeconds(10)))
+                .build();
     }
 
     @Singleton
@@ -82,6 +90,16 @@ public class AwsClients {
     /** Applies region, endpoint, credentials and HTTP client to any SDK client builder. */
     public <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, SdkHttpClient http,
                                                                                      String endpointSetting) {
+        return configure(builder, http, endpointSetting, o -> { });
+    }
+
+    /**
+     * As above, with more client settings. One override configuration carries them all (a second
+     * {@code overrideConfiguration} call would replace the first, interceptors included).
+     */
+    public <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(
+            B builder, SdkHttpClient http, String endpointSetting,
+            java.util.function.Consumer<ClientOverrideConfiguration.Builder> more) {
         String endpoint = settings.get(endpointSetting);
         builder.region(Region.of(settings.getOrDefault(REGION, "us-east-1")))
                 .httpClient(http)
@@ -89,9 +107,10 @@ public class AwsClients {
         if (endpoint != null) {
             builder.endpointOverride(URI.create(endpoint));
         }
-        if (!interceptors.isEmpty()) {
-            builder.overrideConfiguration(o -> interceptors.forEach(o::addExecutionInterceptor));
-        }
+        builder.overrideConfiguration(o -> {
+            interceptors.forEach(o::addExecutionInterceptor);
+            more.accept(o);
+        });
         return builder;
     }
 

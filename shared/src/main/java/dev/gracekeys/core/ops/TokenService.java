@@ -85,6 +85,10 @@ public final class TokenService {
             throw new ValidationException("name can only be set when creating a client (\"create\":true)");
         }
         String deliverTo = Validation.secretId(request.deliverToSecretId());
+        if (create && looksLikeToken(clientId)) {
+            throw new ValidationException("clientId looks like a token (it has the token prefix and checksum): a"
+                    + " token must never become a client id, which is shown in listings and events; choose another id");
+        }
         Instant now = now();
         IssuedToken issued = tokens.next();
         TokenRef next = new TokenRef(peppers.current().keyOfToken(issued.value()), issued.tokenId(), now, null);
@@ -274,9 +278,15 @@ public final class TokenService {
     }
 
     private ClientRecord existing(String clientId) {
-        return store.findClient(clientId).orElseThrow(() -> new ClientNotFoundException("no client '" + clientId
-                + "': check the id (describe lists clients), or create it with {\"clientId\":\"" + clientId
-                + "\",\"create\":true}"));
+        return store.findClient(clientId).orElseThrow(() -> {
+            if (looksLikeToken(clientId)) {
+                // A token pasted as clientId: say so, without quoting it back.
+                return new ClientNotFoundException("no such client: the clientId given looks like a token, not a"
+                        + " client id; describe lists clients");
+            }
+            return new ClientNotFoundException("no client '" + clientId + "': check the id (describe lists"
+                    + " clients), or create it with {\"clientId\":\"" + clientId + "\",\"create\":true}");
+        });
     }
 
     private static String decodeCursor(String cursor) {
@@ -290,6 +300,11 @@ public final class TokenService {
             throw new ValidationException("cursor is not one this function returned: pass nextCursor from the"
                     + " previous page unchanged, or leave it out to start from the beginning");
         }
+    }
+
+    /** A GraceKeys token (prefix and valid checksum) where a client id belongs: never echo or store it. */
+    private boolean looksLikeToken(String clientId) {
+        return config.tokenFormat().classify(clientId) == dev.gracekeys.core.token.TokenFormat.Kind.GRACEKEYS;
     }
 
     private Instant now() {

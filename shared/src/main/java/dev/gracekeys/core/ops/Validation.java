@@ -21,8 +21,8 @@ public final class Validation {
             throw new ValidationException("clientId is required: 1-64 characters of A-Z a-z 0-9 . _ -");
         }
         if (!CLIENT_ID.matcher(clientId).matches()) {
-            throw new ValidationException("clientId '" + printable(clientId)
-                    + "' is invalid: use 1-64 characters of A-Z a-z 0-9 . _ -");
+            // Not quoted: a token pasted by mistake must not come back in an error.
+            throw new ValidationException("clientId is invalid: use 1-64 characters of A-Z a-z 0-9 . _ -");
         }
         return clientId;
     }

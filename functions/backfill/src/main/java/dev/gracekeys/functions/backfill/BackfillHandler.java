@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import dev.gracekeys.core.ValidationException;
 import dev.gracekeys.core.ops.ImportResult;
 import dev.gracekeys.core.ops.LegacyImporter;
+import dev.gracekeys.lambda.CurrentInvocation;
 import dev.gracekeys.lambda.OpsFunction;
 import dev.gracekeys.lambda.Payload;
 import dev.gracekeys.lambda.Settings;
@@ -40,6 +41,9 @@ public class BackfillHandler extends OpsFunction {
     @Inject
     io.micronaut.context.BeanProvider<S3Client> s3;
 
+    @Inject
+    CurrentInvocation invocation;
+
     public BackfillHandler() {
     }
 
@@ -68,7 +72,7 @@ public class BackfillHandler extends OpsFunction {
                 settings.intOrDefault("BACKFILL_CONCURRENCY", 8, 1, 64),
                 settings.intOrDefault("BACKFILL_PROGRESS_EVERY", 1000, 1, 10_000_000),
                 settings.intOrDefault("BACKFILL_DEADLINE_MARGIN_MILLIS", 15_000, 0, 900_000));
-        Context lambda = getApplicationContext().findBean(Context.class).orElse(null);
+        Context lambda = invocation.context().orElse(null);
         java.util.function.LongSupplier remaining = lambda == null
                 ? () -> Long.MAX_VALUE
                 : () -> lambda.getRemainingTimeInMillis();

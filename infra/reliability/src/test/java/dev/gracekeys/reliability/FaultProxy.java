@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link Mode#PASS}: forwards both ways;</li>
  *   <li>{@link Mode#DELAY}: forwards, holding every chunk of the answer back by a fixed delay (a slow
  *       DynamoDB);</li>
- *   <li>{@link Mode#DROP}: accepts a connection and closes it at once (a DynamoDB that resets
+ *   <li>{@link Mode#DROP}: accepts a connection and closes it at once (a DynamoDB that drops
  *       connections);</li>
  *   <li>{@link Mode#BLACKHOLE}: accepts a connection, reads what it is sent and never answers (a
  *       network partition: the worst case, only a timeout ends it).</li>

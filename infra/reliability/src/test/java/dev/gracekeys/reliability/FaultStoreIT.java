@@ -102,7 +102,7 @@ class FaultStoreIT {
             previous = current;
             current = (String) slow.get("token");
 
-            // ---- DROP: connections reset at once.
+            // ---- DROP: connections closed as soon as they are accepted.
             before = h.table.snapshot();
             proxy.drop();
             figure("drop", "deny", h.timedAuthorize(current, false));

@@ -47,6 +47,8 @@ final class SeededTable implements AutoCloseable {
         token = core.tokens().rotate(new RotateRequest(CLIENT, null, true, null)).token();
         env = Map.of("TABLE_NAME", TABLE, "DYNAMODB_ENDPOINT", ddb.endpoint().toString(), "AWS_REGION", "us-east-1",
                 "PEPPER", pepper,
+                // set by Lambda in every function's environment
+                "AWS_LAMBDA_FUNCTION_NAME", "verify-authorizer",
                 // one read per verify in every launch: the last-use write is paid once, by the first
                 "LAST_USE_INTERVAL_SECONDS", "86400");
     }

@@ -59,6 +59,10 @@ public class AwsClients {
 
     @Singleton
     SdkHttpClient httpClient() {
+        return newHttpClient();
+    }
+
+    static SdkHttpClient newHttpClient() {
         return UrlConnectionHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(2))
                 .socketTimeout(Duration.ofSeconds(10))
@@ -72,18 +76,37 @@ public class AwsClients {
      */
     @Singleton
     DynamoDbClient dynamoDb(SdkHttpClient http) {
+        if (settings.isProcessEnvironment() && interceptors.isEmpty()) {
+            DynamoDbClient early = EarlyDynamoDb.take();
+            if (early != null) {
+                return early;
+            }
+        }
+        return buildDynamoDb(http);
+    }
+
+    DynamoDbClient buildDynamoDb(SdkHttpClient http) {
         return configure(DynamoDbClient.builder(), http, DYNAMODB_ENDPOINT,
                 o -> o.apiCallAttemptTimeout(Duration.ofSeconds(3)).apiCallTimeout(Duration.ofSeconds(10)))
                 .build();
     }
 
-    @Singleton
-    SecretsManagerClient secretsManager(SdkHttpClient http) {
+    /**
+     * Secrets Manager and EventBridge clients are not beans: the Lambda runtime creates every
+     * singleton at start-up, and a function that never reads a secret or publishes (the authorizer
+     * with an inline pepper, or any function without {@code EVENT_BUS_NAME}) must not pay for
+     * building a client it never uses (each costs hundreds of classes and tens of milliseconds of
+     * cold start). {@link SecretsManagerAccess} builds its client at the first use.
+     */
+    public SecretsManagerClient secretsManager(SdkHttpClient http) {
         return configure(SecretsManagerClient.builder(), http, SECRETSMANAGER_ENDPOINT).build();
     }
 
-    @Singleton
-    EventBridgeClient eventBridge(SdkHttpClient http) {
+    /**
+     * An EventBridge client, built now; only {@link EventBridgePublisher#create} calls this, so the
+     * EventBridge SDK is loaded only by functions that publish (the authorizer's jar leaves it out).
+     */
+    public EventBridgeClient eventBridge(SdkHttpClient http) {
         return configure(EventBridgeClient.builder(), http, EVENTBRIDGE_ENDPOINT).build();
     }
 

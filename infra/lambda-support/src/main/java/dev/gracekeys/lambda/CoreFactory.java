@@ -15,8 +15,7 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.http.SdkHttpClient;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -56,25 +55,23 @@ public class CoreFactory {
     /** To the bus {@code EVENT_BUS_NAME} names; as log lines when it is unset. */
     @Singleton
     @Requires(missingBeans = EventPublisher.class)
-    EventPublisher events(Settings settings, BeanProvider<EventBridgeClient> eventBridge) {
+    EventPublisher events(Settings settings, AwsClients clients, SdkHttpClient http) {
         String bus = settings.get(EVENT_BUS_NAME);
-        return bus == null
-                ? new LoggingEventPublisher()
-                : new EventBridgePublisher(eventBridge.get(), bus, EventBridgePublisher.Backoff.EXPONENTIAL);
+        return bus == null ? new LoggingEventPublisher() : EventBridgePublisher.create(clients, http, bus);
     }
 
     @Singleton
-    PepperRing peppers(Settings settings, BeanProvider<SecretsManagerClient> secrets, Clock clock) {
+    PepperRing peppers(Settings settings, SecretsManagerAccess secrets, Clock clock) {
         // The Secrets Manager client is built only when a secret id is set.
-        return new PepperRing(PepperSettings.source(settings, secrets::get), clock,
+        return new PepperRing(PepperSettings.source(settings, secrets), clock,
                 Duration.ofSeconds(settings.intOrDefault(PepperSettings.PEPPER_REFRESH_SECONDS,
                         PepperSettings.DEFAULT_REFRESH_SECONDS, PepperSettings.MIN_REFRESH_SECONDS,
                         PepperSettings.MAX_REFRESH_SECONDS)));
     }
 
     @Singleton
-    TokenDelivery delivery(BeanProvider<SecretsManagerClient> secrets) {
-        return new SecretsManagerTokenDelivery(secrets::get);
+    TokenDelivery delivery(SecretsManagerAccess secrets) {
+        return new SecretsManagerTokenDelivery(secrets);
     }
 
     /**

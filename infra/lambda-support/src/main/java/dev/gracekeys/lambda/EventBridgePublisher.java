@@ -5,6 +5,7 @@ import dev.gracekeys.core.events.EventPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
@@ -43,6 +44,11 @@ public final class EventBridgePublisher implements EventPublisher {
     private final EventBridgeClient client;
     private final String bus;
     private final Backoff backoff;
+
+    /** A publisher to {@code bus} with its own client, built now, and exponential back-off. */
+    public static EventBridgePublisher create(AwsClients clients, SdkHttpClient http, String bus) {
+        return new EventBridgePublisher(clients.eventBridge(http), bus, Backoff.EXPONENTIAL);
+    }
 
     public EventBridgePublisher(EventBridgeClient client, String bus, Backoff backoff) {
         this.client = client;

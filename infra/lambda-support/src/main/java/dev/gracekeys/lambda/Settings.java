@@ -13,10 +13,17 @@ import java.util.function.Function;
 public final class Settings {
 
     private final Function<String, String> lookup;
+    private final boolean processEnvironment;
     private final Set<String> requested = ConcurrentHashMap.newKeySet();
 
-    private Settings(Function<String, String> lookup) {
+    private Settings(Function<String, String> lookup, boolean processEnvironment) {
         this.lookup = lookup;
+        this.processEnvironment = processEnvironment;
+    }
+
+    /** Whether these are the process environment's settings (as on Lambda), not a test's or the local stack's. */
+    public boolean isProcessEnvironment() {
+        return processEnvironment;
     }
 
     /** Every name the code has asked for so far (the template contract test compares it). */
@@ -25,12 +32,12 @@ public final class Settings {
     }
 
     public static Settings fromEnvironment() {
-        return new Settings(System::getenv);
+        return new Settings(System::getenv, true);
     }
 
     public static Settings of(Map<String, String> values) {
         Map<String, String> copy = Map.copyOf(values);
-        return new Settings(copy::get);
+        return new Settings(copy::get, false);
     }
 
     /** The value, or {@code null} when unset or blank. */

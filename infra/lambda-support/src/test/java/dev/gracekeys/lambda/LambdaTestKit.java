@@ -65,11 +65,14 @@ public final class LambdaTestKit {
     /**
      * The context builder a handler under test is constructed with: Lambda's own (eager singletons,
      * the {@code function} and {@code lambda} environments, as the handler's no-argument constructor
-     * builds it on AWS), with the test's settings, clock and event collector registered.
+     * builds it on AWS), with the test's settings, clock, event collector and request counter
+     * registered.
      */
     public ApplicationContextBuilder context(Object... extraBeans) {
         ApplicationContextBuilder builder = new LambdaApplicationContextBuilder();
-        builder.singletons(Settings.of(settings), clock, events);
+        // The table's request counter watches the handler's own DynamoDB client too (AwsClients
+        // attaches every ExecutionInterceptor bean), so tests count what the handler sends.
+        builder.singletons(Settings.of(settings), clock, events, table.requests());
         if (extraBeans.length > 0) {
             builder.singletons(extraBeans);
         }

@@ -49,6 +49,11 @@ public final class Verifier {
         this.lastUseInterval = lastUseInterval;
     }
 
+    /** {@link TokenFormat#primingToken()} in this verifier's format. */
+    public String primingToken() {
+        return format.primingToken();
+    }
+
     public Verdict verify(String presented) {
         try {
             return decide(presented);

@@ -1,2 +1,5 @@
-/** Harnesses for the longer reliability runs (soak); the short ones are tests of this module. */
+/**
+ * Harnesses for the longer reliability runs (soak) and the {@code POST /push} benchmark
+ * ({@link dev.gracekeys.reliability.PushBench}); the short ones are tests of this module.
+ */
 package dev.gracekeys.reliability;

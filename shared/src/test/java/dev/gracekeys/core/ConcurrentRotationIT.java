@@ -133,6 +133,11 @@ class ConcurrentRotationIT {
         }
 
         @Override
+        public void applyAll(List<ClientChange> changes) {
+            delegate.applyAll(changes);
+        }
+
+        @Override
         public Map<TokenKey, TokenRecord> findTokens(Collection<TokenKey> keys) {
             return delegate.findTokens(keys);
         }

@@ -53,7 +53,8 @@ class TemplateEnvironmentIT {
                     + " role's credentials"),
             Map.entry(AwsClients.ACCESS_KEY_ID, "reserved: Lambda sets it (without SnapStart) to the role's credentials"),
             Map.entry("TTL_DELAY_SECONDS", "optional: its default (TTL two days after expiry) is the design's"),
-            Map.entry("BACKFILL_CONCURRENCY", "optional backfill tuning: default 8 records at once"),
+            Map.entry("BACKFILL_CONCURRENCY", "optional backfill tuning: default 4 transactions (of up to 50 records) at"
+                    + " once"),
             Map.entry("BACKFILL_PROGRESS_EVERY", "optional backfill tuning: a progress log line every 1000 records"),
             Map.entry("BACKFILL_DEADLINE_MARGIN_MILLIS", "optional backfill tuning: stop 15 s before the timeout"));
 

@@ -16,6 +16,12 @@ import java.util.Optional;
  */
 public interface ClientStore {
 
+    /**
+     * The most items one {@link #applyAll} may write (DynamoDB's limit for one transaction). A change
+     * writes its client item and one item per token write: a new client is two.
+     */
+    int MAX_ITEMS_PER_APPLY = 100;
+
     Optional<ClientRecord> findClient(String clientId);
 
     /**
@@ -24,6 +30,16 @@ public interface ClientStore {
      * @throws ChangeRejectedException when a condition fails (nothing written)
      */
     void apply(ClientChange change);
+
+    /**
+     * Applies several changes, of distinct clients and tokens, as one atomic write: all of them or
+     * none. For bulk work (backfill), where one request for many changes costs far less than one
+     * each. At most {@link #MAX_ITEMS_PER_APPLY} items in all.
+     *
+     * @throws ChangesRejectedException when a condition of any change fails (nothing written); it
+     *                                  names the changes refused and why
+     */
+    void applyAll(List<ClientChange> changes);
 
     /** The token items for these keys (missing ones are absent from the map). */
     Map<TokenKey, TokenRecord> findTokens(Collection<TokenKey> keys);

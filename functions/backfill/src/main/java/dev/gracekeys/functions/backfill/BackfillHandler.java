@@ -27,8 +27,10 @@ import java.util.List;
  * {@code nextCursor}: null when the input is done, else where to resume (the function stopped
  * before its deadline).
  *
- * <p>Settings: {@code BACKFILL_CONCURRENCY} (default 8), {@code BACKFILL_PROGRESS_EVERY} (default
- * 1000 records), {@code BACKFILL_DEADLINE_MARGIN_MILLIS} (default 15000).
+ * <p>Settings: {@code BACKFILL_CONCURRENCY} (default 4: transactions of up to
+ * {@value LegacyImporter#CHUNK} records in flight at once; lower it if DynamoDB throttles the
+ * table), {@code BACKFILL_PROGRESS_EVERY} (default 1000 records),
+ * {@code BACKFILL_DEADLINE_MARGIN_MILLIS} (default 15000).
  */
 public class BackfillHandler extends OpsFunction {
 
@@ -69,7 +71,7 @@ public class BackfillHandler extends OpsFunction {
                     + " or s3 ({\"bucket\",\"key\"} of a JSON-lines file), not both and not neither");
         }
         BackfillJob job = new BackfillJob(importer,
-                settings.intOrDefault("BACKFILL_CONCURRENCY", 8, 1, 64),
+                settings.intOrDefault("BACKFILL_CONCURRENCY", LegacyImporter.DEFAULT_CONCURRENCY, 1, 64),
                 settings.intOrDefault("BACKFILL_PROGRESS_EVERY", 1000, 1, 10_000_000),
                 settings.intOrDefault("BACKFILL_DEADLINE_MARGIN_MILLIS", 15_000, 0, 900_000));
         Context lambda = invocation.context().orElse(null);

@@ -132,4 +132,127 @@ class BackfillHandlerIT {
         assertEquals(40 * 2, resumed.size());
         assertTrue(kit.core().verifier().verify("legacy-bulk-key-0039-abcdef").allowed());
     }
+
+    /**
+     * 600 records, several transactions in flight, repeats of clients and keys on both sides of the
+     * pause: the cursor marks a point before which every record is done and after which none is;
+     * resumed from it, the table is the one a clean run gives, item for item.
+     */
+    @Test
+    void nearTheDeadline_withRepeatsAroundTheCursor_itStopsCleanly_andResumingGivesTheCleanRunsTable(TestTable table) {
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            int n = i % 9 == 4 ? i - 120 : i % 7 == 2 ? i - 1 : i; // repeats 1 and 120 records back
+            String key = i % 25 == 3 ? "legacy-bulk-key-%04d-other" : "legacy-bulk-key-%04d-abcdef";
+            records.add(bulk(String.format("BULK%04d", Math.max(0, n)), String.format(key, Math.max(0, n))));
+        }
+        LambdaTestKit kit = new LambdaTestKit(table).with("BACKFILL_CONCURRENCY", "4")
+                .with("BACKFILL_DEADLINE_MARGIN_MILLIS", "10000");
+        AtomicInteger checks = new AtomicInteger();
+        var context = lambdaContext(() -> checks.incrementAndGet() <= 330 ? 60_000 : 5_000);
+        try (BackfillHandler handler = new BackfillHandler(kit.context())) {
+            Map<String, Object> first = handler.handleRequest(new java.util.HashMap<>(Map.of("records", records)), context);
+            int done = Integer.parseInt((String) first.get("nextCursor"));
+            assertTrue(done > 200 && done < 600, "cursor " + done);
+            assertEquals(done, first.get("read"), "every record before the cursor is done, none after it");
+            java.util.Set<String> before = new java.util.HashSet<>();
+            records.subList(0, done).forEach(r -> before.add((String) r.get("clientId")));
+            for (var item : table.snapshot()) {
+                if (item.get("pk").s().startsWith("CLIENT#")) {
+                    assertTrue(before.contains(item.get("clientId").s()), "imported from after the cursor: "
+                            + item.get("clientId").s());
+                }
+            }
+
+            Map<String, Object> rest = handler.handleRequest(
+                    new java.util.HashMap<>(Map.of("records", records, "cursor", first.get("nextCursor"))), lambdaContext());
+            assertNull(rest.get("nextCursor"));
+            assertEquals(600 - done, rest.get("read"));
+        }
+        assertEquals(cleanRun(records), table.snapshot(), "paused + resumed == one clean run");
+    }
+
+    /**
+     * Record 150's client cannot be written (DynamoDB unreachable for it): the run stops with cursor
+     * 150, everything before it done; the record after it with the same client (151) and a later one
+     * with its key (260) are never imported in its place. Resumed from the cursor, the table is the
+     * clean run's.
+     */
+    @Test
+    void aFailingRecord_stopsTheRunWithItsCursor_andNothingLaterTakesItsClientOrKey(TestTable table) {
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            records.add(bulk(String.format("BULK%04d", i), String.format("legacy-bulk-key-%04d-abcdef", i)));
+        }
+        records.set(150, bulk("FAILING", "legacy-bulk-key-0150-abcdef"));
+        records.set(151, bulk("FAILING", "legacy-bulk-key-0151-abcdef"));
+        records.set(260, bulk("TAKER", "legacy-bulk-key-0150-abcdef"));
+        Unreachable fault = new Unreachable("FAILING");
+        LambdaTestKit kit = new LambdaTestKit(table).with("BACKFILL_CONCURRENCY", "4");
+        try (BackfillHandler handler = new BackfillHandler(kit.context(fault))) {
+            var stopped = assertThrows(dev.gracekeys.core.StoreUnavailableException.class,
+                    () -> handler.handleRequest(new java.util.HashMap<>(Map.of("records", records)), lambdaContext()));
+            assertTrue(stopped.getMessage().contains("\"cursor\":\"150\""), stopped.getMessage());
+            java.util.Set<String> clients = new java.util.HashSet<>();
+            table.snapshot().forEach(item -> {
+                if (item.get("pk").s().startsWith("CLIENT#")) {
+                    clients.add(item.get("clientId").s());
+                }
+            });
+            for (int i = 0; i < 150; i++) {
+                assertTrue(clients.contains(String.format("BULK%04d", i)), "record " + i + " is before the cursor");
+            }
+            assertFalse(clients.contains("FAILING"));
+            assertFalse(clients.contains("TAKER"));
+
+            fault.off();
+            Map<String, Object> rest = handler.handleRequest(
+                    new java.util.HashMap<>(Map.of("records", records, "cursor", "150")), lambdaContext());
+            assertNull(rest.get("nextCursor"));
+            assertEquals(2, ((List<?>) rest.get("conflicts")).size(), "151 and 260, as in a clean run");
+        }
+        assertEquals(cleanRun(records), table.snapshot(), "stopped + resumed == one clean run");
+    }
+
+    private static Map<String, Object> bulk(String clientId, String key) {
+        return Map.of("clientId", clientId, "key", key, "createdAt", "2024-03-01T00:00:00Z");
+    }
+
+    /** The table one uninterrupted run of {@code records} gives, through the handler, on a fresh table. */
+    private static List<Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>> cleanRun(
+            List<Map<String, Object>> records) {
+        TestTable fresh = DynamoDbLocalExtension.newTable();
+        try (BackfillHandler handler = new BackfillHandler(new LambdaTestKit(fresh).context())) {
+            assertNull(handler.handleRequest(new java.util.HashMap<>(Map.of("records", records)), lambdaContext())
+                    .get("nextCursor"));
+            return fresh.snapshot();
+        } finally {
+            fresh.client().deleteTable(r -> r.tableName(fresh.name()));
+            fresh.client().close();
+        }
+    }
+
+    /** Fails every transaction that writes an item of this client, before it is sent (until off). */
+    private static final class Unreachable implements software.amazon.awssdk.core.interceptor.ExecutionInterceptor {
+        private final String clientId;
+        private volatile boolean on = true;
+
+        Unreachable(String clientId) {
+            this.clientId = clientId;
+        }
+
+        void off() {
+            on = false;
+        }
+
+        @Override
+        public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                    software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            if (on && context.request() instanceof software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest r
+                    && r.transactItems().stream().anyMatch(i -> i.put() != null && i.put().item().containsKey("clientId")
+                    && clientId.equals(i.put().item().get("clientId").s()))) {
+                throw software.amazon.awssdk.core.exception.SdkClientException.create("injected: DynamoDB unreachable");
+            }
+        }
+    }
 }

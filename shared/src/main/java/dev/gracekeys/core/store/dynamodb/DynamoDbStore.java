@@ -8,6 +8,7 @@ import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.ChangeRejectedException;
 import dev.gracekeys.core.store.ChangeRejectedException.Reason;
+import dev.gracekeys.core.store.ChangesRejectedException;
 import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.core.store.TokenLookup;
@@ -115,22 +116,43 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
 
     @Override
     public void apply(ClientChange change) {
-        ClientRecord after = change.after();
+        try {
+            transact(List.of(change), "changing client " + change.after().clientId());
+        } catch (ChangesRejectedException e) {
+            Reason reason = e.reason(0);
+            throw new ChangeRejectedException(reason == null ? Reason.TRANSACTION_CONFLICT : reason);
+        }
+    }
+
+    @Override
+    public void applyAll(List<ClientChange> changes) {
+        if (!changes.isEmpty()) {
+            transact(changes, "changing " + changes.size() + " clients at once");
+        }
+    }
+
+    /** One TransactWriteItems for all the changes: per change, its client item, then its token items. */
+    private void transact(List<ClientChange> changes, String what) {
         List<TransactWriteItem> items = new ArrayList<>();
-        items.add(clientPut(change));
-        for (TokenWrite write : change.tokenWrites()) {
-            items.add(tokenWrite(write, after));
+        for (ClientChange change : changes) {
+            items.add(clientPut(change));
+            for (TokenWrite write : change.tokenWrites()) {
+                items.add(tokenWrite(write, change.after()));
+            }
+        }
+        if (items.size() > MAX_ITEMS_PER_APPLY) {
+            throw new IllegalArgumentException(items.size() + " items in one transaction; at most " + MAX_ITEMS_PER_APPLY);
         }
         try {
             dynamo.transactWriteItems(r -> r
                     .transactItems(items)
                     // Makes the SDK's own retries idempotent: a retry of a transaction that did
-                    // commit (response lost) succeeds instead of failing its version condition.
+                    // commit (response lost) succeeds instead of failing its conditions.
                     .clientRequestToken(UUID.randomUUID().toString()));
         } catch (TransactionCanceledException e) {
-            throw rejected(change, e);
+            throw new ChangesRejectedException(refused(changes, e));
         } catch (SdkException e) {
-            throw unavailable("changing client " + after.clientId(), e);
+            throw unavailable(what, e);
         }
     }
 
@@ -344,27 +366,55 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
                 EXPIRY_SHARD, s(expiryShard(ref.key())));
     }
 
-    private static ChangeRejectedException rejected(ClientChange change, TransactionCanceledException e) {
+    /**
+     * Why each change was refused, from the cancellation reasons (one per item, in request order).
+     * Within a change, a transaction conflict wins (retry as is); then its first failed condition:
+     * on the client item the client exists (create) or moved on (update), on a new token item the key
+     * is taken, on any other token item the client is not as read. Any other code (throttling, say)
+     * is a conflict too: retryable. With no reasons at all, every change counts as conflicted.
+     */
+    private static Map<Integer, Reason> refused(List<ClientChange> changes, TransactionCanceledException e) {
         List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
-        for (CancellationReason reason : reasons) {
-            if ("TransactionConflict".equals(reason.code())) {
-                return new ChangeRejectedException(Reason.TRANSACTION_CONFLICT);
+        Map<Integer, Reason> refused = new HashMap<>();
+        int first = 0;
+        for (int c = 0; c < changes.size(); c++) {
+            ClientChange change = changes.get(c);
+            int end = first + 1 + change.tokenWrites().size();
+            Reason reason = null;
+            boolean otherError = false;
+            for (int i = first; i < end && i < reasons.size(); i++) {
+                String code = reasons.get(i).code();
+                if ("TransactionConflict".equals(code)) {
+                    reason = Reason.TRANSACTION_CONFLICT;
+                    break;
+                }
+                if ("ConditionalCheckFailed".equals(code)) {
+                    if (reason == null) {
+                        reason = i == first
+                                ? (change.isCreate() ? Reason.CLIENT_EXISTS : Reason.VERSION_CHANGED)
+                                : change.tokenWrites().get(i - first - 1) instanceof TokenWrite.Create
+                                        ? Reason.TOKEN_EXISTS
+                                        // A token item of this client is not as the client item says.
+                                        : Reason.VERSION_CHANGED;
+                    }
+                } else if (code != null && !"None".equals(code)) {
+                    otherError = true;
+                }
+            }
+            if (reason == null && otherError) {
+                reason = Reason.TRANSACTION_CONFLICT;
+            }
+            if (reason != null) {
+                refused.put(c, reason);
+            }
+            first = end;
+        }
+        if (refused.isEmpty()) {
+            for (int c = 0; c < changes.size(); c++) {
+                refused.put(c, Reason.TRANSACTION_CONFLICT);
             }
         }
-        for (int i = 0; i < reasons.size(); i++) {
-            if (!"ConditionalCheckFailed".equals(reasons.get(i).code())) {
-                continue;
-            }
-            if (i == 0) {
-                return new ChangeRejectedException(change.isCreate() ? Reason.CLIENT_EXISTS : Reason.VERSION_CHANGED);
-            }
-            if (change.tokenWrites().get(i - 1) instanceof TokenWrite.Create) {
-                return new ChangeRejectedException(Reason.TOKEN_EXISTS);
-            }
-            // A token item of this client is not as the client item says: read again and retry.
-            return new ChangeRejectedException(Reason.VERSION_CHANGED);
-        }
-        return new ChangeRejectedException(Reason.TRANSACTION_CONFLICT);
+        return refused;
     }
 
     private static StoreUnavailableException unavailable(String what, SdkException e) {

@@ -197,17 +197,7 @@ public final class LoadRun {
     }
 
     private Map<String, Object> invoke(String function, Map<String, Object> payload) throws IOException, InterruptedException {
-        HttpResponse<String> r = opsClient.send(HttpRequest.newBuilder(
-                        lambda.resolve("/2015-03-31/functions/" + function + "/invocations"))
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(payload))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200 || r.headers().firstValue("X-Amz-Function-Error").isPresent()) {
-            throw new IllegalStateException(function + " failed (" + r.statusCode() + "): " + r.body());
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> body = JSON.readValue(r.body(), Map.class);
-        return body;
+        return PushBench.invoke(opsClient, lambda, function, payload);
     }
 
     private static void require(boolean ok, String what) {

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +28,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * {@code POST /push} throughput and latency against the local stack: the HTTP API in front of the
@@ -136,7 +134,7 @@ public final class PushBench {
             lines.forEach(figures::println);
             return lines.contains(line("push.errors", "0", "errors")) ? 0 : 1;
         } finally {
-            deleteQuietly(dataDir);
+            SoakMain.deleteQuietly(dataDir);
         }
     }
 
@@ -264,38 +262,15 @@ public final class PushBench {
                 case "-h", "--help" -> {
                     return null;
                 }
-                case "--clients" -> clients = number(args, ++i, 2, 10_000);
-                case "--concurrency" -> concurrency = number(args, ++i, 1, 512);
-                case "--warmup" -> warmup = number(args, ++i, 0, 600);
-                case "--seconds" -> seconds = number(args, ++i, 1, 3600);
+                case "--clients" -> clients = SoakMain.number(args, ++i, 2, 10_000);
+                case "--concurrency" -> concurrency = SoakMain.number(args, ++i, 1, 512);
+                case "--warmup" -> warmup = SoakMain.number(args, ++i, 0, 600);
+                case "--seconds" -> seconds = SoakMain.number(args, ++i, 1, 3600);
                 case "--wrk" -> wrk = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (see --help)");
             }
         }
         return new Options(clients, concurrency, warmup, seconds, wrk);
-    }
-
-    private static int number(String[] args, int i, int min, int max) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(args[i - 1] + " needs a value");
-        }
-        try {
-            int n = Integer.parseInt(args[i]);
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new IllegalArgumentException(args[i - 1] + " takes a whole number " + min + ".." + max + ", got '" + args[i] + "'");
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temp folder left behind
-        }
     }
 
     /**

@@ -85,7 +85,7 @@ public final class SoakMain {
         System.exit(report.clean() ? 0 : 1);
     }
 
-    private static int number(String[] args, int i, int min, int max) {
+    static int number(String[] args, int i, int min, int max) {
         if (i >= args.length) {
             throw new IllegalArgumentException(args[i - 1] + " needs a value");
         }
@@ -100,7 +100,7 @@ public final class SoakMain {
         throw new IllegalArgumentException(args[i - 1] + " takes a whole number " + min + ".." + max + ", got '" + args[i] + "'");
     }
 
-    private static void deleteQuietly(Path dir) {
+    static void deleteQuietly(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

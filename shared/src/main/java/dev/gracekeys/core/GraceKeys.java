@@ -3,7 +3,6 @@ package dev.gracekeys.core;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.LegacyImporter;
-import dev.gracekeys.core.ops.PepperRekeyer;
 import dev.gracekeys.core.ops.TokenDelivery;
 import dev.gracekeys.core.ops.TokenService;
 import dev.gracekeys.core.store.dynamodb.DynamoDbStore;
@@ -36,7 +35,7 @@ public final class GraceKeys {
         this.store = new DynamoDbStore(dynamo, config.tableName(), config.ttlDelay());
         this.tokens = new TokenService(store, peppers, generator == null ? new SecureTokenGenerator(format) : generator,
                 events, clock, config, delivery);
-        this.verifier = new Verifier(store, format, peppers, new PepperRekeyer(store), clock, config.verifyTimeout(),
+        this.verifier = new Verifier(store, format, peppers, clock, config.verifyTimeout(),
                 config.lastUseInterval());
         this.importer = new LegacyImporter(store, peppers, format, events, clock);
         this.sweeper = new ExpirySweeper(store, events, clock);

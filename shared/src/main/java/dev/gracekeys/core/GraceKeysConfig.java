@@ -13,9 +13,14 @@ import java.util.function.Function;
  * @param tableName          {@code TABLE_NAME} (required)
  * @param tokenPrefix        {@code TOKEN_PREFIX}, default {@code gk_}. Set it once: tokens issued
  *                           under another prefix no longer verify.
- * @param legacyTokens       {@code LEGACY_TOKENS}, default true: keys not in GraceKeys format (from
- *                           backfill) are looked up too. Turn off once every legacy key is rotated
- *                           out, so anything else is denied without a read.
+ * @param legacyKeyPattern   {@code LEGACY_KEY_PATTERN}, default none: the format of the legacy keys
+ *                           imported by backfill, a Java regular expression a key must match in
+ *                           full (e.g. {@code sk_live_[A-Za-z0-9]{32}}). Only strings that match it
+ *                           (and are 16-256 header-safe characters) are looked up as legacy keys;
+ *                           without it no legacy key verifies and everything that is not a GraceKeys
+ *                           token is denied without a read. Unset it once every legacy key is
+ *                           rotated out. ({@code LEGACY_TOKENS=false} also turns legacy keys off;
+ *                           {@code LEGACY_TOKENS=true} without a pattern is refused at start-up.)
  * @param maxPreviousTokens  {@code MAX_PREVIOUS_TOKENS}, default 1
  * @param defaultGrace       {@code DEFAULT_GRACE_SECONDS}, default 86400 (24 h)
  * @param maxGrace           {@code MAX_GRACE_SECONDS}, default 2592000 (30 days)
@@ -31,7 +36,7 @@ import java.util.function.Function;
 public record GraceKeysConfig(
         String tableName,
         String tokenPrefix,
-        boolean legacyTokens,
+        String legacyKeyPattern,
         int maxPreviousTokens,
         Duration defaultGrace,
         Duration maxGrace,
@@ -45,7 +50,7 @@ public record GraceKeysConfig(
     public GraceKeysConfig {
         require(tableName != null && TABLE_NAME_PATTERN.matcher(tableName).matches(),
                 "TABLE_NAME must name the DynamoDB table: 3-255 characters of a-z A-Z 0-9 _ - .");
-        new TokenFormat(tokenPrefix, legacyTokens); // validates the prefix
+        new TokenFormat(tokenPrefix, legacyKeys(legacyKeyPattern)); // validates the prefix and the pattern
         require(maxPreviousTokens >= 1 && maxPreviousTokens <= MAX_PREVIOUS_TOKENS_LIMIT,
                 "MAX_PREVIOUS_TOKENS must be 1.." + MAX_PREVIOUS_TOKENS_LIMIT);
         require(!maxGrace.isNegative(), "MAX_GRACE_SECONDS must be >= 0");
@@ -70,7 +75,7 @@ public record GraceKeysConfig(
         return new GraceKeysConfig(
                 get.apply("TABLE_NAME"),
                 orDefault(get.apply("TOKEN_PREFIX"), TokenFormat.DEFAULT_PREFIX),
-                bool(get.apply("LEGACY_TOKENS"), "LEGACY_TOKENS", true),
+                legacyKeyPattern(get.apply("LEGACY_KEY_PATTERN"), get.apply("LEGACY_TOKENS")),
                 (int) number(get.apply("MAX_PREVIOUS_TOKENS"), "MAX_PREVIOUS_TOKENS", 1),
                 Duration.ofSeconds(number(get.apply("DEFAULT_GRACE_SECONDS"), "DEFAULT_GRACE_SECONDS", 86_400)),
                 Duration.ofSeconds(number(get.apply("MAX_GRACE_SECONDS"), "MAX_GRACE_SECONDS", 2_592_000)),
@@ -80,16 +85,44 @@ public record GraceKeysConfig(
     }
 
     public TokenFormat tokenFormat() {
-        return new TokenFormat(tokenPrefix, legacyTokens);
+        return new TokenFormat(tokenPrefix, legacyKeys(legacyKeyPattern));
+    }
+
+    /** Legacy keys of this format verify too (tests, tools); {@code null} turns them off. */
+    public GraceKeysConfig withLegacyKeyPattern(String pattern) {
+        return new GraceKeysConfig(tableName, tokenPrefix, pattern, maxPreviousTokens, defaultGrace, maxGrace,
+                lastUseInterval, verifyTimeout, ttlDelay);
+    }
+
+    private static String legacyKeyPattern(String pattern, String legacyTokens) {
+        boolean on = bool(legacyTokens, "LEGACY_TOKENS", pattern != null);
+        if (on && pattern == null) {
+            throw new IllegalArgumentException("LEGACY_TOKENS=true needs LEGACY_KEY_PATTERN: set it to a regular"
+                    + " expression your legacy keys match in full (e.g. sk_live_[A-Za-z0-9]{32}), so that nothing"
+                    + " else costs a read; or unset LEGACY_TOKENS");
+        }
+        return on ? pattern : null;
+    }
+
+    private static java.util.regex.Pattern legacyKeys(String pattern) {
+        if (pattern == null) {
+            return null;
+        }
+        try {
+            return java.util.regex.Pattern.compile(pattern);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new IllegalArgumentException("LEGACY_KEY_PATTERN is not a valid Java regular expression ("
+                    + e.getDescription() + " at index " + e.getIndex() + ")");
+        }
     }
 
     public GraceKeysConfig withMaxPreviousTokens(int n) {
-        return new GraceKeysConfig(tableName, tokenPrefix, legacyTokens, n, defaultGrace, maxGrace,
+        return new GraceKeysConfig(tableName, tokenPrefix, legacyKeyPattern, n, defaultGrace, maxGrace,
                 lastUseInterval, verifyTimeout, ttlDelay);
     }
 
     public GraceKeysConfig withVerifyTimeout(Duration timeout) {
-        return new GraceKeysConfig(tableName, tokenPrefix, legacyTokens, maxPreviousTokens, defaultGrace,
+        return new GraceKeysConfig(tableName, tokenPrefix, legacyKeyPattern, maxPreviousTokens, defaultGrace,
                 maxGrace, lastUseInterval, timeout, ttlDelay);
     }
 

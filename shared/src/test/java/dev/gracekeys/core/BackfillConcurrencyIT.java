@@ -125,7 +125,7 @@ class BackfillConcurrencyIT {
 
         TestTable oneByOneTable = DynamoDbLocalExtension.newTable();
         try {
-            Fixture single = new Fixture(oneByOneTable, GraceKeysConfig.defaults(oneByOneTable.name()),
+            Fixture single = new Fixture(oneByOneTable, GraceKeysConfig.defaults(oneByOneTable.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS),
                     new MutableClock(all.clock.instant()));
             List<ImportResult> each = new ArrayList<>();
             for (ImportRecord r : input) {
@@ -163,7 +163,7 @@ class BackfillConcurrencyIT {
                 .httpClient(UrlConnectionHttpClient.create())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(fault))
                 .build();
-        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table.name()), dynamo, Fixture.PEPPER,
+        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS), dynamo, Fixture.PEPPER,
                 dev.gracekeys.core.events.EventPublisher.NONE, clock);
 
         StoreUnavailableException stopped = assertThrows(StoreUnavailableException.class,
@@ -183,7 +183,7 @@ class BackfillConcurrencyIT {
 
         TestTable clean = DynamoDbLocalExtension.newTable();
         try {
-            Fixture reference = new Fixture(clean, GraceKeysConfig.defaults(clean.name()), new MutableClock(clock.instant()));
+            Fixture reference = new Fixture(clean, GraceKeysConfig.defaults(clean.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS), new MutableClock(clock.instant()));
             ImportResult r = reference.core.importer().importAll(input, false);
             assertEquals(List.of(121, 200), r.conflicts().stream().map(ImportResult.Problem::index).toList());
             assertEquals(clean.snapshot(), table.snapshot(), "failed + resumed == one clean run");
@@ -330,7 +330,7 @@ class BackfillConcurrencyIT {
     }
 
     private ClientChange create(String clientId, String key, Instant now) {
-        TokenKey k = dev.gracekeys.core.token.PepperRing.fixed(Fixture.PEPPER).current()
+        TokenKey k = dev.gracekeys.core.token.PepperRing.fixed(Fixture.PEPPER).forNewTokens()
                 .keyOf(key, dev.gracekeys.core.token.TokenFormat.Kind.LEGACY);
         return ClientChanges.create(clientId, null, new TokenRef(k, "legacy_test", now, null));
     }

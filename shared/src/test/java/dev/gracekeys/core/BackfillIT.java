@@ -136,12 +136,12 @@ class BackfillIT {
     }
 
     @Test
-    void sha256Records_areRejected_whenLegacyTokensAreOff_becauseTheyCouldNeverVerify(TestTable table) {
+    void sha256Records_areRejected_whenNoLegacyKeyPatternIsSet_becauseTheyCouldNeverVerify(TestTable table) {
         Fixture f = new Fixture(table, GraceKeysConfig.fromEnv(java.util.Map.of(
-                "TABLE_NAME", table.name(), "LEGACY_TOKENS", "false")));
+                "TABLE_NAME", table.name())));
         ImportResult r = f.core.importer().importAll(List.of(new ImportRecord("DEV01", null, sha256(KEY_A), null, null)), false);
         assertEquals(1, r.rejected().size());
-        assertTrue(r.rejected().get(0).reason().contains("LEGACY_TOKENS"));
+        assertTrue(r.rejected().get(0).reason().contains("LEGACY_KEY_PATTERN"));
         assertEquals(List.of(), table.snapshot());
     }
 

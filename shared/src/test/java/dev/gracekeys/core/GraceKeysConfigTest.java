@@ -17,16 +17,25 @@ class GraceKeysConfigTest {
         assertEquals(Duration.ofHours(24), c.defaultGrace());
         assertEquals(Duration.ofDays(30), c.maxGrace());
         assertEquals(Duration.ofMinutes(5), c.lastUseInterval());
-        assertTrue(c.legacyTokens());
+        assertNull(c.legacyKeyPattern(), "no legacy keys unless their format is declared");
+        assertFalse(c.tokenFormat().legacyTokens());
+    }
+
+    @Test
+    void legacyKeyPattern_turnsLegacyKeysOn_andLegacyTokensFalseTurnsThemOff() {
+        assertEquals("sk_[a-z0-9]{20}", GraceKeysConfig.fromEnv(Map.of("TABLE_NAME", "gk-table",
+                "LEGACY_KEY_PATTERN", "sk_[a-z0-9]{20}")).legacyKeyPattern());
+        assertNull(GraceKeysConfig.fromEnv(Map.of("TABLE_NAME", "gk-table",
+                "LEGACY_KEY_PATTERN", "sk_[a-z0-9]{20}", "LEGACY_TOKENS", "false")).legacyKeyPattern());
     }
 
     @Test
     void everySetting_isReadFromItsVariable() {
         GraceKeysConfig c = GraceKeysConfig.fromEnv(Map.of("TABLE_NAME", "gk-table", "TOKEN_PREFIX", "acme_",
                 "MAX_PREVIOUS_TOKENS", "3", "DEFAULT_GRACE_SECONDS", "60", "MAX_GRACE_SECONDS", "120",
-                "LAST_USE_INTERVAL_SECONDS", "10", "VERIFY_TIMEOUT_MILLIS", "700", "LEGACY_TOKENS", "false",
+                "LAST_USE_INTERVAL_SECONDS", "10", "VERIFY_TIMEOUT_MILLIS", "700", "LEGACY_KEY_PATTERN", "old_[0-9]{16}",
                 "TTL_DELAY_SECONDS", "5"));
-        assertEquals(new GraceKeysConfig("gk-table", "acme_", false, 3, Duration.ofSeconds(60), Duration.ofSeconds(120),
+        assertEquals(new GraceKeysConfig("gk-table", "acme_", "old_[0-9]{16}", 3, Duration.ofSeconds(60), Duration.ofSeconds(120),
                 Duration.ofSeconds(10), Duration.ofMillis(700), Duration.ofSeconds(5)), c);
     }
 
@@ -40,6 +49,8 @@ class GraceKeysConfigTest {
         assertMessage("DEFAULT_GRACE_SECONDS", Map.of("TABLE_NAME", "gk-table", "DEFAULT_GRACE_SECONDS", "999999999"));
         assertMessage("VERIFY_TIMEOUT_MILLIS", Map.of("TABLE_NAME", "gk-table", "VERIFY_TIMEOUT_MILLIS", "20000"));
         assertMessage("LEGACY_TOKENS", Map.of("TABLE_NAME", "gk-table", "LEGACY_TOKENS", "yes"));
+        assertMessage("LEGACY_KEY_PATTERN", Map.of("TABLE_NAME", "gk-table", "LEGACY_TOKENS", "true"));
+        assertMessage("LEGACY_KEY_PATTERN", Map.of("TABLE_NAME", "gk-table", "LEGACY_KEY_PATTERN", "([a-z"));
         assertMessage("TOKEN_PREFIX", Map.of("TABLE_NAME", "gk-table", "TOKEN_PREFIX", "no prefix"));
     }
 

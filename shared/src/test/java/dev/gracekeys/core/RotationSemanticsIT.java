@@ -133,17 +133,47 @@ class RotationSemanticsIT {
         assertEquals(List.of(), f.violations());
     }
 
-    // Rule: grace 0 also empties a slot holding an older previous token (it is the oldest).
+    // Rule: a token revoked by grace 0 takes no place in the slot: it never pushes a live one out.
     @Test
-    void rotate_withGraceZero_afterGraceRotation_leavesOnlyTheNewToken(TestTable table) {
+    void rotate_withGraceZero_afterGraceRotation_keepsTheLivePreviousToken(TestTable table) {
         Fixture f = new Fixture(table);
         String token1 = f.create("GRACE01");
         String token2 = f.rotate("GRACE01", hours(24));
-        String token3 = f.rotate("GRACE01", Duration.ZERO);
+        RotateResult third = f.rotateResult("GRACE01", Duration.ZERO);
 
-        assertFalse(f.allowed(token1));
-        assertFalse(f.allowed(token2));
-        assertTrue(f.allowed(token3));
+        assertTrue(f.allowed(token1), "token1 is live in its grace window; the grace-0 token takes no slot");
+        assertFalse(f.allowed(token2), "grace 0: revoked at once");
+        assertTrue(f.allowed(third.token()));
+        assertNull(third.previous(), "the demoted token got no grace");
+        assertTrue(third.message().contains("keeps working until"), third.message());
+        assertEquals(1, f.core.tokens().describe("GRACE01").previousTokens().size());
+        assertEquals(List.of(), f.violations());
+    }
+
+    // Rule: only live previous tokens count against MAX_PREVIOUS_TOKENS: an expired one not yet
+    // swept, or one revoked by grace 0, never pushes a live one out.
+    @Test
+    void rotate_countsOnlyLivePreviousTokens_againstTheCap(TestTable table) {
+        Fixture f = new Fixture(table, GraceKeysConfig.defaults(table.name()).withMaxPreviousTokens(2));
+        String t1 = f.create("GRACE01");
+        String t2 = f.rotate("GRACE01", Duration.ofMinutes(10)); // t1: previous, expires in 10 min
+        f.clock.advance(Duration.ofMinutes(5));
+        String t3 = f.rotate("GRACE01", hours(24));              // t2: previous, 24 h; t1 still live
+        f.clock.advance(Duration.ofMinutes(6));                   // t1 expired, not swept
+        String t4 = f.rotate("GRACE01", hours(24));              // t3: previous; t2 must stay
+        assertFalse(f.allowed(t1));
+        assertTrue(f.allowed(t2), "the expired t1 must not count against the cap of 2");
+        assertTrue(f.allowed(t3));
+        assertTrue(f.allowed(t4));
+        String t5 = f.rotate("GRACE01", Duration.ZERO);            // t4 revoked at once
+        assertFalse(f.allowed(t4));
+        assertTrue(f.allowed(t2), "a grace-0 token takes no place");
+        assertTrue(f.allowed(t3));
+        assertTrue(f.allowed(t5));
+        var previous = f.core.tokens().describe("GRACE01").previousTokens();
+        assertEquals(2, previous.size(), "describe shows every previous token");
+        assertEquals(f.core.tokens().describe("GRACE01").previous().tokenId(), previous.get(0).tokenId(),
+                "previous is the newest of previousTokens");
         assertEquals(List.of(), f.violations());
     }
 

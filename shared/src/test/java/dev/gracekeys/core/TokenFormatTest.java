@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class TokenFormatTest {
 
-    private final TokenFormat format = TokenFormat.defaults();
+    private final TokenFormat format = new TokenFormat("gk_", java.util.regex.Pattern.compile(dev.gracekeys.core.testing.Fixture.LEGACY_KEYS));
     private final SecureTokenGenerator generator = new SecureTokenGenerator(format);
 
     @Test
@@ -67,30 +67,45 @@ class TokenFormatTest {
                 "short", "has spaces in it but long enough", "tab\there-0123456789abcdef"}) {
             assertEquals(Kind.MALFORMED, format.classify(s), String.valueOf(s).length() + " chars");
         }
-        // Without our prefix a token-shaped string is legacy-shaped: looked up, found unknown. With
-        // legacy keys off it is malformed.
+        // Without our prefix a token-shaped string is legacy-shaped: looked up (found unknown) only
+        // where the declared legacy format admits it. With legacy keys off it is malformed.
         assertEquals(Kind.LEGACY, format.classify(token.replace("gk_", "Gk_")));
-        assertEquals(Kind.MALFORMED, new TokenFormat("gk_", false).classify(token.replace("gk_", "Gk_")));
+        assertEquals(Kind.MALFORMED, new TokenFormat("gk_").classify(token.replace("gk_", "Gk_")));
     }
 
     @Test
     void legacyShapedKeys_areLegacy_onlyWhileLegacyTokensAreOn() {
         String legacy = "sk_live-0123456789abcdefABCDEF";
         assertEquals(Kind.LEGACY, format.classify(legacy));
-        assertEquals(Kind.MALFORMED, new TokenFormat("gk_", false).classify(legacy));
+        assertEquals(Kind.MALFORMED, new TokenFormat("gk_").classify(legacy));
+        assertEquals(Kind.MALFORMED, TokenFormat.defaults().classify(legacy), "no legacy keys unless declared");
         assertEquals(Kind.MALFORMED, format.classify("gk_looksLikeOursButIsNot0123456789"), "our prefix is never legacy");
     }
 
     @Test
     void prefix_isConfigurable_andValidated() {
-        TokenFormat acme = new TokenFormat("acme_", true);
+        TokenFormat acme = new TokenFormat("acme_");
         String t = new SecureTokenGenerator(acme).next().value();
         assertTrue(t.startsWith("acme_"));
         assertEquals(Kind.GRACEKEYS, acme.classify(t));
         for (String bad : new String[]{"", "gk", "g k_", "x".repeat(17) + "_", "ü_"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TokenFormat(bad, true));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TokenFormat(bad));
             assertTrue(e.getMessage().contains("TOKEN_PREFIX"));
         }
+    }
+
+    @Test
+    void legacyKeys_mustMatchTheDeclaredPatternInFull_elseMalformed() {
+        TokenFormat declared = new TokenFormat("gk_", java.util.regex.Pattern.compile("sk_live_[A-Za-z0-9]{24}"));
+        assertEquals(Kind.LEGACY, declared.classify("sk_live_0123456789abcdefABCDEFGH"));
+        for (String junk : new String[]{"sk_live_0123456789abcdefABCDEFGHx", "xsk_live_0123456789abcdefABCDEFGH",
+                "sk_test_0123456789abcdefABCDEFGH", "some-random-junk-of-the-right-length", "a".repeat(256)}) {
+            assertEquals(Kind.MALFORMED, declared.classify(junk), junk);
+        }
+        // The declared pattern narrows the header-safe shape; it never widens it.
+        TokenFormat loose = new TokenFormat("gk_", java.util.regex.Pattern.compile(".*"));
+        assertEquals(Kind.MALFORMED, loose.classify("has spaces in it but long enough"));
+        assertEquals(Kind.MALFORMED, loose.classify("short"));
     }
 
     @Test

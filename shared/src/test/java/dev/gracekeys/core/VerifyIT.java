@@ -13,7 +13,6 @@ import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.verify.Verdict;
 import dev.gracekeys.core.verify.Verdict.DenyReason;
-import dev.gracekeys.core.verify.Rekeyer;
 import dev.gracekeys.core.verify.Verifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -96,7 +95,7 @@ class VerifyIT {
         String token = f.create("GRACE01");
         // A second "container": its own verifier and throttle memory, same table and clock.
         Verifier other = new Verifier(new DynamoDbStore(table.client(), table.name(), f.config.ttlDelay()),
-                f.config.tokenFormat(), PepperRing.fixed(Fixture.PEPPER), Rekeyer.NONE, f.clock,
+                f.config.tokenFormat(), PepperRing.fixed(Fixture.PEPPER), f.clock,
                 f.config.verifyTimeout(), f.config.lastUseInterval());
         table.requests().reset();
         assertTrue(f.allowed(token));
@@ -143,6 +142,27 @@ class VerifyIT {
         table.requests().reset();
         assertEquals(DenyReason.MALFORMED, f.verify("legacy-Key-0123456789-abcdef").reason());
         assertEquals(0, table.requests().total());
+    }
+
+    // Rule: junk costs no read. Only GraceKeys tokens, and legacy keys of the format the operator
+    // declares, are looked up; by default no legacy key is.
+    @Test
+    void junk_costsNoRead_unlessItMatchesTheDeclaredLegacyFormat(TestTable table) {
+        String[] junk = {"legacy-Key-0123456789-abcdef", "Basic dXNlcjpwYXNzd29yZA==", "x".repeat(200),
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc", "sk_live_0123456789abcdefABCDEFGHx"};
+        Fixture byDefault = new Fixture(table, GraceKeysConfig.defaults(table.name()));
+        Fixture declared = new Fixture(table, GraceKeysConfig.defaults(table.name())
+                .withLegacyKeyPattern("sk_live_[A-Za-z0-9]{24}"));
+        for (Fixture f : List.of(byDefault, declared)) {
+            table.requests().reset();
+            for (String s : junk) {
+                assertEquals(DenyReason.MALFORMED, f.verify(s).reason(), s);
+            }
+            assertEquals(0, table.requests().total(), "junk must cost no read");
+        }
+        table.requests().reset();
+        assertEquals(DenyReason.UNKNOWN, declared.verify("sk_live_0123456789abcdefABCDEFGH").reason());
+        assertEquals(1, table.requests().total(), "a key of the declared format is looked up once");
     }
 
     // Rule: verification fails closed: if DynamoDB cannot answer within its time budget, deny.
@@ -193,7 +213,7 @@ class VerifyIT {
     private static Verifier verifierAgainst(URI endpoint, Duration budget) {
         DynamoDbClient client = DynamoDbLocalExtension.client(endpoint, new RequestCounter());
         return new Verifier(new DynamoDbStore(client, "any", Duration.ZERO), TokenFormat.defaults(),
-                PepperRing.fixed(Fixture.PEPPER), Rekeyer.NONE, new MutableClock(), budget, Duration.ofMinutes(5));
+                PepperRing.fixed(Fixture.PEPPER), new MutableClock(), budget, Duration.ofMinutes(5));
     }
 
     private static byte[] sha256(String s) {

@@ -234,7 +234,7 @@ public final class RequestsPerVerify {
         };
     }
 
-    /** A key in the legacy shape (looked up while LEGACY_TOKENS is on), never imported. */
+    /** A key in the legacy shape (looked up when it matches LEGACY_KEY_PATTERN), never imported. */
     private static String legacyShaped(Random random) {
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         StringBuilder s = new StringBuilder("lk");

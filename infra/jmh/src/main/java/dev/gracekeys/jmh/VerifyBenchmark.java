@@ -45,6 +45,6 @@ public class VerifyBenchmark {
     /** The floor: only the token's item key, exactly as the verifier computes it. */
     @Benchmark
     public TokenKey hmacFloor(VerifyState s) {
-        return s.peppers.current().keyOf(s.currentToken, s.kind);
+        return s.peppers.view().current().keyOf(s.currentToken, s.kind);
     }
 }

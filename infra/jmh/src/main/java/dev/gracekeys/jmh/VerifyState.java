@@ -8,7 +8,6 @@ import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.SecureTokenGenerator;
 import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.core.token.TokenGenerator;
-import dev.gracekeys.core.verify.Rekeyer;
 import dev.gracekeys.core.verify.Verifier;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -62,7 +61,7 @@ public class VerifyState {
         new SecureRandom().nextBytes(pepper);
         peppers = PepperRing.fixed(Pepper.of(pepper));
         lookup = new InMemoryTokenLookup();
-        verifier = new Verifier(lookup, format, peppers, Rekeyer.NONE, clock, config.verifyTimeout(),
+        verifier = new Verifier(lookup, format, peppers, clock, config.verifyTimeout(),
                 config.lastUseInterval());
 
         TokenGenerator generator = new SecureTokenGenerator(format);
@@ -77,7 +76,7 @@ public class VerifyState {
 
     private String store(TokenGenerator generator, TokenSlot slot, Instant createdAt, Instant expiresAt) {
         var issued = generator.next();
-        lookup.put(new TokenRecord(peppers.current().keyOfToken(issued.value()), CLIENT_ID, issued.tokenId(), slot,
+        lookup.put(new TokenRecord(peppers.view().current().keyOfToken(issued.value()), CLIENT_ID, issued.tokenId(), slot,
                 true, createdAt, expiresAt, null));
         return issued.value();
     }

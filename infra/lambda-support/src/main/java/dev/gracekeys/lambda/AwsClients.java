@@ -99,7 +99,11 @@ public class AwsClients {
      * cold start). {@link SecretsManagerAccess} builds its client at the first use.
      */
     public SecretsManagerClient secretsManager(SdkHttpClient http) {
-        return configure(SecretsManagerClient.builder(), http, SECRETSMANAGER_ENDPOINT).build();
+        // Bounded like the DynamoDB client: a pepper refresh runs beside the pushes, never in their
+        // way, but a hung call must not hold a refresh (or a token delivery) for the SDK's defaults.
+        return configure(SecretsManagerClient.builder(), http, SECRETSMANAGER_ENDPOINT,
+                o -> o.apiCallAttemptTimeout(Duration.ofSeconds(2)).apiCallTimeout(Duration.ofSeconds(5)))
+                .build();
     }
 
     /**

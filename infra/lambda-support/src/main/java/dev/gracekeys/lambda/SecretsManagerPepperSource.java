@@ -12,7 +12,7 @@ import java.util.Base64;
 /**
  * The pepper secret's {@code AWSCURRENT} version, and its {@code AWSPREVIOUS} version while one
  * exists: during a pepper rotation both are honoured, so tokens hashed with the previous pepper keep
- * verifying (and are re-keyed at first use). The secret string holds the base64 pepper.
+ * verifying under it. The secret string holds the base64 pepper.
  */
 public final class SecretsManagerPepperSource implements PepperSource {
 
@@ -29,17 +29,18 @@ public final class SecretsManagerPepperSource implements PepperSource {
 
     @Override
     public Peppers load() {
-        Pepper current = read(CURRENT);
+        GetSecretValueResponse current = read(CURRENT);
         Pepper previous;
         try {
-            previous = read(PREVIOUS);
+            previous = pepper(read(PREVIOUS), PREVIOUS);
         } catch (ResourceNotFoundException e) {
             previous = null; // never rotated: there is no AWSPREVIOUS
         }
-        return new Peppers(current, previous);
+        // The version's creation date: from when the new pepper may hash new tokens (PepperRing).
+        return new Peppers(pepper(current, CURRENT), previous, current.createdDate());
     }
 
-    private Pepper read(String stage) {
+    private GetSecretValueResponse read(String stage) {
         GetSecretValueResponse value;
         try {
             value = client.getSecretValue(r -> r.secretId(secretId).versionStage(stage));
@@ -53,6 +54,10 @@ public final class SecretsManagerPepperSource implements PepperSource {
             throw new IllegalStateException("cannot read the pepper secret " + secretId + " (" + e.getClass().getSimpleName()
                     + "): check that it exists and that the function may secretsmanager:GetSecretValue on it", null);
         }
+        return value;
+    }
+
+    private Pepper pepper(GetSecretValueResponse value, String stage) {
         try {
             return value.secretString() != null
                     ? Pepper.fromBase64(value.secretString())

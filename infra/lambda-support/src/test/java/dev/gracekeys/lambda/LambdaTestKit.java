@@ -51,6 +51,7 @@ public final class LambdaTestKit {
         settings.put("DYNAMODB_ENDPOINT", table.endpoint().toString());
         settings.put("AWS_REGION", "us-east-1");
         settings.put("PEPPER", Base64.getEncoder().encodeToString(pepperBytes()));
+        settings.put("LEGACY_KEY_PATTERN", dev.gracekeys.core.testing.Fixture.LEGACY_KEYS);
     }
 
     public LambdaTestKit with(String name, String value) {

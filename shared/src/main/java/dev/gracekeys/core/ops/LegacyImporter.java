@@ -537,19 +537,20 @@ public final class LegacyImporter {
             if (kind == TokenFormat.Kind.MALFORMED) {
                 throw new ValidationException("key cannot be verified later: a legacy key must be 16-256 characters of"
                         + " A-Z a-z 0-9 . _ ~ + / = - and must not start with the token prefix '" + format.prefix()
-                        + "' unless it is a complete GraceKeys token (and LEGACY_TOKENS must be on)");
+                        + "' unless it is a complete GraceKeys token, and must match LEGACY_KEY_PATTERN in full");
             }
-            key = peppers.current().keyOf(r.key(), kind);
+            key = peppers.forNewTokens().keyOf(r.key(), kind);
             tokenId = kind == TokenFormat.Kind.GRACEKEYS ? format.tokenIdOf(r.key()) : TokenHasher.legacyTokenId(key);
         } else {
             if (!TokenHasher.isSha256Hex(r.sha256())) {
                 throw new ValidationException("sha256 must be 64 hexadecimal digits (the legacy SHA-256 of the key)");
             }
             if (!format.legacyTokens()) {
-                throw new ValidationException("LEGACY_TOKENS is false, so a key imported by its SHA-256 could never"
-                        + " verify: set LEGACY_TOKENS=true for the functions, then import again");
+                throw new ValidationException("LEGACY_KEY_PATTERN is not set, so a key imported by its SHA-256 could"
+                        + " never verify: set LEGACY_KEY_PATTERN for the functions to the legacy keys' format,"
+                        + " then import again");
             }
-            key = peppers.current().keyOfLegacySha256(r.sha256());
+            key = peppers.forNewTokens().keyOfLegacySha256(r.sha256());
             tokenId = TokenHasher.legacyTokenId(key);
         }
         Instant createdAt;

@@ -34,8 +34,16 @@ public final class Results {
     public record PreviousTokenView(String tokenId, Instant createdAt, Instant expiresAt, Instant lastUsedAt) {
     }
 
+    /**
+     * @param previous       the newest of {@code previousTokens}, or null
+     * @param previousTokens every live previous token, newest first
+     */
     public record ClientView(String clientId, String name, boolean active, Instant createdAt,
-                             CurrentTokenView current, PreviousTokenView previous) {
+                             CurrentTokenView current, PreviousTokenView previous,
+                             List<PreviousTokenView> previousTokens) {
+        public ClientView {
+            previousTokens = List.copyOf(previousTokens);
+        }
     }
 
     public record ClientList(List<ClientView> clients, String nextCursor) {

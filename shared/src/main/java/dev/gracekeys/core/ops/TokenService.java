@@ -91,7 +91,7 @@ public final class TokenService {
         }
         Instant now = now();
         IssuedToken issued = tokens.next();
-        TokenRef next = new TokenRef(peppers.current().keyOfToken(issued.value()), issued.tokenId(), now, null);
+        TokenRef next = new TokenRef(peppers.forNewTokens().keyOfToken(issued.value()), issued.tokenId(), now, null);
 
         if (create) {
             ClientChange change = delivering(ClientChanges.create(clientId, name, next), deliverTo);
@@ -133,6 +133,10 @@ public final class TokenService {
         } else {
             message.append("The previous token ").append(before.current().tokenId())
                     .append(" was revoked at once (graceSeconds 0).");
+            for (TokenRef older : kept) {
+                message.append(" Older previous token ").append(older.tokenId()).append(" keeps working until ")
+                        .append(Times.format(older.expiresAt())).append(" (revoke-old revokes it now).");
+            }
         }
         for (TokenRef dropped : change.revoked()) {
             if (!dropped.key().equals(before.current().key())) {
@@ -258,16 +262,17 @@ public final class TokenService {
         List<TokenKey> keys = new ArrayList<>();
         for (ClientRecord c : clients) {
             keys.add(c.current().key());
-            c.livePrevious(now).stream().findFirst().ifPresent(p -> keys.add(p.key()));
+            c.livePrevious(now).forEach(p -> keys.add(p.key()));
         }
         Map<TokenKey, TokenRecord> tokens = keys.isEmpty() ? Map.of() : store.findTokens(keys);
         List<ClientView> views = new ArrayList<>();
         for (ClientRecord c : clients) {
-            TokenRef prev = c.livePrevious(now).stream().findFirst().orElse(null);
+            List<PreviousTokenView> previous = c.livePrevious(now).stream()
+                    .map(p -> new PreviousTokenView(p.tokenId(), p.createdAt(), p.expiresAt(), lastUsed(tokens, p)))
+                    .toList();
             views.add(new ClientView(c.clientId(), c.name(), c.active(), c.createdAt(),
                     new CurrentTokenView(c.current().tokenId(), c.current().createdAt(), lastUsed(tokens, c.current())),
-                    prev == null ? null
-                            : new PreviousTokenView(prev.tokenId(), prev.createdAt(), prev.expiresAt(), lastUsed(tokens, prev))));
+                    previous.isEmpty() ? null : previous.get(0), previous));
         }
         return views;
     }

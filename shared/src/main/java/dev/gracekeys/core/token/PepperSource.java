@@ -1,5 +1,7 @@
 package dev.gracekeys.core.token;
 
+import java.time.Instant;
+
 /**
  * Where peppers come from: Secrets Manager on AWS ({@code AWSCURRENT} and {@code AWSPREVIOUS}), an
  * environment variable or a generated file locally. Called again after each refresh interval.
@@ -9,8 +11,13 @@ public interface PepperSource {
 
     Peppers load();
 
-    /** The pepper in use and, during a pepper rotation, the one before it (else {@code null}). */
-    record Peppers(Pepper current, Pepper previous) {
+    /**
+     * The pepper in use and, during a pepper rotation, the one before it (else {@code null}).
+     *
+     * @param currentSince when the current pepper was created (Secrets Manager's version date), or
+     *                     {@code null} where the source cannot tell (a fixed local pepper)
+     */
+    record Peppers(Pepper current, Pepper previous, Instant currentSince) {
         public Peppers {
             java.util.Objects.requireNonNull(current, "current");
             if (current.equals(previous)) {
@@ -18,8 +25,17 @@ public interface PepperSource {
             }
         }
 
+        public Peppers(Pepper current, Pepper previous) {
+            this(current, previous, null);
+        }
+
         public static Peppers of(Pepper current) {
-            return new Peppers(current, null);
+            return new Peppers(current, null, null);
+        }
+
+        /** The same peppers in the same stages (the dates aside). */
+        public boolean sameAs(Peppers other) {
+            return current.equals(other.current) && java.util.Objects.equals(previous, other.previous);
         }
 
         @Override

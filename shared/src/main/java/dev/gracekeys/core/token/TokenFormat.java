@@ -11,10 +11,11 @@ import java.util.zip.CRC32;
  * first {@value #TOKEN_ID_CHARS} of them (36 bits), which leaves 262 secret bits. The checksum lets
  * {@link #classify} reject garbage and typos offline, with no database call.
  *
- * <p>Keys imported by backfill from a legacy system do not have this shape. While
- * {@code legacyTokens} is on, a string that does not start with the prefix but matches
- * {@link #LEGACY_PATTERN} is classified {@link Kind#LEGACY} and looked up too; everything else is
- * {@link Kind#MALFORMED} and denied with zero database calls.
+ * <p>Keys imported by backfill from a legacy system do not have this shape. Only where the operator
+ * declares their format ({@code LEGACY_KEY_PATTERN}) is a string that does not start with the
+ * prefix, is header-safe ({@link #LEGACY_PATTERN}) and matches the declared pattern in full
+ * classified {@link Kind#LEGACY} and looked up; everything else is {@link Kind#MALFORMED} and denied
+ * with zero database calls, so junk costs no read.
  */
 public final class TokenFormat {
 
@@ -31,28 +32,38 @@ public final class TokenFormat {
     public enum Kind { GRACEKEYS, LEGACY, MALFORMED }
 
     private final String prefix;
-    private final boolean legacyTokens;
+    private final Pattern legacyKeys;
 
-    public TokenFormat(String prefix, boolean legacyTokens) {
+    /**
+     * @param legacyKeys the declared format of legacy keys (matched in full), or {@code null} when
+     *                   no legacy key is verified
+     */
+    public TokenFormat(String prefix, Pattern legacyKeys) {
         if (prefix == null || !PREFIX_PATTERN.matcher(prefix).matches()) {
             throw new IllegalArgumentException(
                     "TOKEN_PREFIX must be 1-16 letters or digits followed by '_', like 'gk_'");
         }
         this.prefix = prefix;
-        this.legacyTokens = legacyTokens;
+        this.legacyKeys = legacyKeys;
     }
 
+    /** GraceKeys tokens with this prefix only. */
+    public TokenFormat(String prefix) {
+        this(prefix, null);
+    }
+
+    /** The default prefix; no legacy keys. */
     public static TokenFormat defaults() {
-        return new TokenFormat(DEFAULT_PREFIX, true);
+        return new TokenFormat(DEFAULT_PREFIX);
     }
 
     public String prefix() {
         return prefix;
     }
 
-    /** Whether keys in legacy shape are looked up at all (LEGACY_TOKENS). */
+    /** Whether legacy keys are looked up at all (LEGACY_KEY_PATTERN is set). */
     public boolean legacyTokens() {
-        return legacyTokens;
+        return legacyKeys != null;
     }
 
     public int tokenLength() {
@@ -81,7 +92,8 @@ public final class TokenFormat {
         if (candidate.startsWith(prefix)) {
             return isWellFormedGraceKeysToken(candidate) ? Kind.GRACEKEYS : Kind.MALFORMED;
         }
-        if (legacyTokens && candidate.length() <= 256 && LEGACY_PATTERN.matcher(candidate).matches()) {
+        if (legacyKeys != null && candidate.length() <= 256 && LEGACY_PATTERN.matcher(candidate).matches()
+                && legacyKeys.matcher(candidate).matches()) {
             return Kind.LEGACY;
         }
         return Kind.MALFORMED;

@@ -87,6 +87,22 @@ public final class TokenHasher {
         return s != null && SHA256_HEX.matcher(s).matches();
     }
 
+    /** Same pepper, same hasher (SecretKeySpec compares its bytes in constant time). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TokenHasher h && h.key.equals(key);
+    }
+
+    @Override
+    public int hashCode() {
+        return key.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "TokenHasher[<redacted>]";
+    }
+
     private byte[] hmac(byte[] input) {
         return mac.get().doFinal(input);
     }

@@ -7,6 +7,7 @@ import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.core.token.TokenHasher;
 import dev.gracekeys.core.token.TokenKey;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,32 +19,34 @@ import java.util.concurrent.ConcurrentHashMap;
 import static dev.gracekeys.core.verify.Verdict.DenyReason.*;
 
 /**
- * The verify decision. Malformed: deny with no database call. Otherwise one read of the token item,
+ * The verify decision. Malformed: deny with no database call. Otherwise one read of the token item
+ * under each pepper the container knows (one pepper, one read, except during a pepper rotation),
  * then: unknown, inactive client, or previous token past {@code expiresAt} (checked here on every
- * call: TTL deletes up to two days late) deny; anything else allows. Any store error or a read past
- * the time budget denies (fail closed). Never throws.
+ * call: TTL deletes up to two days late) deny; anything else allows. Everything a verify does
+ * (every read, waiting for a pepper refresh, the last-use write) shares one time budget; any store
+ * error or a budget spent denies (fail closed). Never throws, never writes anything but last use.
  */
 public final class Verifier {
 
     private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
     private static final int THROTTLE_MAX_ENTRIES = 100_000;
+    /** Below this much budget left the last-use write is skipped (best effort) rather than risked. */
+    private static final long MIN_WRITE_NANOS = Duration.ofMillis(20).toNanos();
 
     private final TokenLookup lookup;
     private final TokenFormat format;
     private final PepperRing peppers;
-    private final Rekeyer rekeyer;
     private final Clock clock;
     private final Duration budget;
     private final Duration lastUseInterval;
     /** Per-container memory of the next instant each token's last use may be written again. */
     private final ConcurrentHashMap<TokenKey, Instant> lastUseWrites = new ConcurrentHashMap<>();
 
-    public Verifier(TokenLookup lookup, TokenFormat format, PepperRing peppers, Rekeyer rekeyer, Clock clock,
+    public Verifier(TokenLookup lookup, TokenFormat format, PepperRing peppers, Clock clock,
                     Duration budget, Duration lastUseInterval) {
         this.lookup = lookup;
         this.format = format;
         this.peppers = peppers;
-        this.rekeyer = rekeyer;
         this.clock = clock;
         this.budget = budget;
         this.lastUseInterval = lastUseInterval;
@@ -68,21 +71,18 @@ public final class Verifier {
         if (kind == TokenFormat.Kind.MALFORMED) {
             return Verdict.deny(MALFORMED);
         }
-        TokenKey key = peppers.current().keyOf(presented, kind);
-        long started = System.nanoTime();
+        long deadline = System.nanoTime() + budget.toNanos();
         TokenRecord token;
         try {
-            token = lookup.findToken(key, budget);
-            TokenHasher previous = token == null ? peppers.previous() : null;
-            if (previous != null) {
-                // A pepper rotation is under way: one more read, under the previous pepper.
-                Duration left = budget.minusNanos(System.nanoTime() - started);
-                if (left.toMillis() < 1) {
-                    return Verdict.deny(STORE_UNAVAILABLE);
-                }
-                TokenRecord old = lookup.findToken(previous.keyOf(presented, kind), left);
-                if (old != null) {
-                    token = rekeyer.rekey(old, key) ? withKey(old, key) : old;
+            PepperRing.View view = peppers.view();
+            token = find(view.lookup(), List.of(), presented, kind, deadline);
+            if (token == null && view.staleAt(clock.instant())) {
+                // A miss on a view past its refresh time: the token may be under a pepper this
+                // container has not loaded yet. Wait for the refresh (within the budget) and look
+                // under what is new. Hits never wait.
+                PepperRing.View fresh = peppers.awaitRefresh(view, left(deadline));
+                if (fresh != null && fresh != view) {
+                    token = find(fresh.lookup(), view.lookup(), presented, kind, deadline);
                 }
             }
         } catch (RuntimeException e) {
@@ -100,14 +100,39 @@ public final class Verifier {
         if (token.slot() == TokenSlot.PREVIOUS && (token.expiresAt() == null || !token.expiresAt().isAfter(now))) {
             return Verdict.deny(EXPIRED);
         }
-        recordLastUse(token, now);
+        recordLastUse(token, now, deadline);
         return Verdict.allow(token.clientId(), token.slot(), token.tokenId(),
                 token.slot() == TokenSlot.PREVIOUS ? token.expiresAt() : null);
     }
 
-    private static TokenRecord withKey(TokenRecord t, TokenKey key) {
-        return new TokenRecord(key, t.clientId(), t.tokenId(), t.slot(), t.active(), t.createdAt(), t.expiresAt(),
-                null); // the re-keyed item has no last use yet
+    /** The token under the first of {@code hashers} (skipping those {@code tried}) that has it. */
+    private TokenRecord find(List<TokenHasher> hashers, List<TokenHasher> tried, String presented,
+                             TokenFormat.Kind kind, long deadline) {
+        for (TokenHasher hasher : hashers) {
+            if (tried.contains(hasher)) {
+                continue;
+            }
+            Duration left = left(deadline);
+            if (left.toMillis() < 1) {
+                throw new BudgetSpentException();
+            }
+            TokenRecord found = lookup.findToken(hasher.keyOf(presented, kind), left);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    /** The verify's budget ran out before it could decide: deny. */
+    private static final class BudgetSpentException extends RuntimeException {
+        BudgetSpentException() {
+            super("verify budget spent", null, false, false);
+        }
     }
 
     /**
@@ -115,7 +140,7 @@ public final class Verifier {
      * within the interval, or when this container already wrote it; the write's condition stops
      * other containers. Best effort: a failure never changes the verdict.
      */
-    private void recordLastUse(TokenRecord token, Instant now) {
+    private void recordLastUse(TokenRecord token, Instant now, long deadline) {
         Instant since = now.minus(lastUseInterval);
         if (token.lastUsedAt() != null && token.lastUsedAt().isAfter(since)) {
             return;
@@ -132,11 +157,16 @@ public final class Verifier {
         if (!mine[0]) {
             return;
         }
+        long left = deadline - System.nanoTime();
+        if (left < MIN_WRITE_NANOS) {
+            lastUseWrites.remove(token.key(), next); // not written: the next verify may try
+            return;
+        }
         if (lastUseWrites.size() > THROTTLE_MAX_ENTRIES) {
             lastUseWrites.clear(); // bounded memory; the write condition still holds the line
         }
         try {
-            lookup.recordLastUse(token.key(), now, since, budget);
+            lookup.recordLastUse(token.key(), now, since, Duration.ofNanos(left));
         } catch (RuntimeException e) {
             LOG.warn("could not record last use of token {} ({})", token.tokenId(), e.getClass().getSimpleName());
         }

@@ -22,8 +22,15 @@ public final class Fixture {
     public final GraceKeysConfig config;
     public final GraceKeys core;
 
+    /**
+     * The legacy-key format the tests declare (LEGACY_KEY_PATTERN): any header-safe key of 16-256
+     * characters, so the tests' legacy keys verify. Production declares its own, narrower format.
+     */
+    public static final String LEGACY_KEYS = "[A-Za-z0-9._~+/=-]{16,256}";
+
+    /** The defaults, with the tests' legacy-key format declared. */
     public Fixture(TestTable table) {
-        this(table, GraceKeysConfig.defaults(table.name()));
+        this(table, GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(LEGACY_KEYS));
     }
 
     public Fixture(TestTable table, GraceKeysConfig config) {

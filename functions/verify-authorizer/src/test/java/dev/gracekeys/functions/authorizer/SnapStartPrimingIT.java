@@ -52,6 +52,6 @@ class SnapStartPrimingIT {
         TokenFormat format = TokenFormat.defaults();
         assertEquals(TokenFormat.Kind.GRACEKEYS, format.classify(format.primingToken()));
         assertNotEquals(SAMPLE_CURRENT, format.primingToken());
-        assertEquals(TokenFormat.Kind.GRACEKEYS, new TokenFormat("fleet_", true).classify(new TokenFormat("fleet_", true).primingToken()));
+        assertEquals(TokenFormat.Kind.GRACEKEYS, new TokenFormat("fleet_").classify(new TokenFormat("fleet_").primingToken()));
     }
 }

@@ -104,20 +104,26 @@ class SecretsManagerLocalStackIT {
         String secretId = "gracekeys-pepper-" + UUID.randomUUID();
         secrets.createSecret(r -> r.name(secretId).secretString(first));
         MutableClock clock = new MutableClock();
-        PepperRing ring = new PepperRing(new SecretsManagerPepperSource(secrets, secretId), clock, Duration.ofSeconds(300));
+        PepperRing ring = new PepperRing(new SecretsManagerPepperSource(secrets, secretId), clock,
+                Duration.ofSeconds(300), Runnable::run);
         String token = new SecureTokenGenerator(TokenFormat.defaults()).next().value();
         TokenHasher firstHasher = new TokenHasher(Pepper.fromBase64(first));
-        assertEquals(firstHasher.keyOfToken(token), ring.current().keyOfToken(token));
+        assertEquals(firstHasher.keyOfToken(token), ring.view().current().keyOfToken(token));
 
         String second = newPepper();
         secrets.putSecretValue(r -> r.secretId(secretId).secretString(second));
         clock.advance(Duration.ofSeconds(299));
-        assertEquals(firstHasher.keyOfToken(token), ring.current().keyOfToken(token), "not refreshed yet");
+        assertEquals(firstHasher.keyOfToken(token), ring.view().current().keyOfToken(token), "not refreshed yet");
 
         clock.advance(Duration.ofSeconds(1));
-        assertEquals(new TokenHasher(Pepper.fromBase64(second)).keyOfToken(token), ring.current().keyOfToken(token));
-        assertNotNull(ring.previous());
-        assertEquals(firstHasher.keyOfToken(token), ring.previous().keyOfToken(token));
+        ring.view(); // past the refresh time: starts the refresh (here, on this thread) and answers with the old view
+        PepperRing.View after = ring.view();
+        assertEquals(new TokenHasher(Pepper.fromBase64(second)).keyOfToken(token), after.current().keyOfToken(token));
+        assertNotNull(after.previous());
+        assertEquals(firstHasher.keyOfToken(token), after.previous().keyOfToken(token));
+        assertEquals(firstHasher, after.forNewTokens(clock.instant()),
+                "a pepper just made current hashes new tokens only after every container has loaded it");
+        assertEquals(new TokenHasher(Pepper.fromBase64(second)), after.forNewTokens(clock.instant().plus(ring.settle())));
     }
 
     // ---- token delivery ----------------------------------------------------------------------

@@ -82,7 +82,7 @@ public final class LambdaTestKit {
 
     /** The core over the same table, pepper and clock, for seeding and checking. */
     public GraceKeys core() {
-        return GraceKeys.create(GraceKeysConfig.defaults(table.name()), table.client(), Fixture.PEPPER, events, clock);
+        return GraceKeys.create(GraceKeysConfig.fromEnv(settings()), table.client(), Fixture.PEPPER, events, clock);
     }
 
     /**

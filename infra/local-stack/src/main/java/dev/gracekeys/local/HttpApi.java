@@ -24,10 +24,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code verify-authorizer} Lambda authorizer (payload 2.0, simple responses). Like API Gateway:
  * no token → 401 without calling the authorizer; denied → 403; an authorizer error → 500; allowed →
  * the route runs — here, in place of the push backend, it answers 200 with the authorizer context as
- * JSON. Answers are cached per token for {@code --authorizer-ttl} seconds (off by default).
+ * JSON.
  *
- * <p>The identity source is the {@code Authorization} or the {@code x-api-key} header (either one;
- * the deployed API uses the header its AuthorizerIdentitySource parameter names).
+ * <p>The identity source is one header, {@code Authorization} (the default) or {@code x-api-key}
+ * ({@code --identity-source}), as the deployed API's AuthorizerIdentitySource names it. A request
+ * without it gets 401. As API Gateway does, an answer is cached for {@code --authorizer-ttl}
+ * seconds (off by default) under that header's value alone, and served to every request carrying
+ * the same value, whatever its other headers.
  */
 final class HttpApi implements AutoCloseable {
 
@@ -41,18 +44,27 @@ final class HttpApi implements AutoCloseable {
     private final OffsetClock clock;
     private final Duration cacheTtl;
     private final boolean clockControl;
+    private final String identityHeader;
+    private final java.util.concurrent.atomic.LongAdder cacheHits = new java.util.concurrent.atomic.LongAdder();
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     private record Cached(Instant until, int status, byte[] body) {
     }
 
-    HttpApi(HttpServer server, LocalFunctions functions, OffsetClock clock, int cacheTtlSeconds, boolean clockControl) {
+    HttpApi(HttpServer server, LocalFunctions functions, OffsetClock clock, int cacheTtlSeconds, boolean clockControl,
+            String identityHeader) {
         this.server = server;
+        this.identityHeader = identityHeader;
         this.functions = functions;
         this.clock = clock;
         this.cacheTtl = Duration.ofSeconds(cacheTtlSeconds);
         this.clockControl = clockControl;
         LoopbackServers.serve(server, this::handle, 16, "http-api");
+    }
+
+    /** Pushes answered from the authorizer cache, without calling the authorizer. */
+    long cacheHits() {
+        return cacheHits.sum();
     }
 
     int port() {
@@ -72,20 +84,20 @@ final class HttpApi implements AutoCloseable {
                 return;
             }
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
-            String authorization = header(exchange, "authorization");
-            String apiKey = header(exchange, "x-api-key");
-            if (authorization == null && apiKey == null) {
+            String identity = header(exchange, identityHeader);
+            if (identity == null) {
                 send(exchange, 401, "{\"message\":\"Unauthorized\"}");
                 return;
             }
-            String cacheKey = authorization + "\u0000" + apiKey;
+            String cacheKey = identity.trim();
             Instant now = clock.instant();
             Cached cached = cacheTtl.isZero() ? null : cache.get(cacheKey);
             if (cached != null && cached.until.isAfter(now)) {
+                cacheHits.increment();
                 send(exchange, cached.status, cached.body);
                 return;
             }
-            Cached answer = authorize(exchange, requestBody, authorization, apiKey, now);
+            Cached answer = authorize(exchange, requestBody, identity, now);
             if (!cacheTtl.isZero() && answer.status != 500) {
                 cache.put(cacheKey, new Cached(now.plus(cacheTtl), answer.status, answer.body));
             }
@@ -93,9 +105,9 @@ final class HttpApi implements AutoCloseable {
         }
     }
 
-    private Cached authorize(HttpExchange exchange, byte[] requestBody, String authorization, String apiKey,
-                             Instant now) throws IOException {
-        byte[] event = JSON.writeValueAsBytes(event(exchange, authorization, apiKey, now));
+    private Cached authorize(HttpExchange exchange, byte[] requestBody, String identity, Instant now)
+            throws IOException {
+        byte[] event = JSON.writeValueAsBytes(event(exchange, identity, now));
         LocalFunctions.Invocation result = functions.invoke("verify-authorizer", event);
         if (result.functionError()) {
             return new Cached(now, 500, "{\"message\":\"Internal Server Error\"}".getBytes(StandardCharsets.UTF_8));
@@ -109,12 +121,12 @@ final class HttpApi implements AutoCloseable {
     }
 
     /** The HTTP API payload 2.0 authorizer event, built the way API Gateway builds it. */
-    private Map<String, Object> event(HttpExchange exchange, String authorization, String apiKey, Instant now) {
+    private Map<String, Object> event(HttpExchange exchange, String identityValue, Instant now) {
         Map<String, Object> headers = new LinkedHashMap<>();
         exchange.getRequestHeaders().forEach((name, values) ->
                 headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
         List<String> identity = new ArrayList<>();
-        identity.add(authorization != null ? authorization : apiKey);
+        identity.add(identityValue.trim());
         String query = exchange.getRequestURI().getRawQuery();
         Map<String, Object> http = new LinkedHashMap<>();
         http.put("method", exchange.getRequestMethod());

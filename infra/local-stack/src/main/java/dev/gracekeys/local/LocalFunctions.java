@@ -21,7 +21,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -30,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every function's real handler, in this JVM, invoked the way the Lambda Java runtime invokes it:
@@ -53,7 +56,13 @@ final class LocalFunctions implements Closeable {
         }
     }
 
+    static final String AUTHORIZER = "verify-authorizer";
+
     private final Map<String, RequestHandler<Object, Object>> handlers = new LinkedHashMap<>();
+    /** verify-authorizer's instances, each with its own application context (caches, clients). */
+    private final List<RequestHandler<Object, Object>> authorizers = new ArrayList<>();
+    private final AtomicInteger nextAuthorizer = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLongArray authorizerCalls = new java.util.concurrent.atomic.AtomicLongArray(16);
     private final PojoSerializer<Object> serializer = JacksonFactory.getInstance().getSerializer(Object.class);
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "lambda");
@@ -62,21 +71,53 @@ final class LocalFunctions implements Closeable {
     });
     private final PrintStream log;
 
-    /** Builds every handler now, so a broken one fails the start-up, not the first request. */
-    @SuppressWarnings("unchecked")
     LocalFunctions(Map<String, String> settings, Clock clock, EventPublisher events, PrintStream log) {
+        this(settings, clock, events, log, 1);
+    }
+
+    /**
+     * Builds every handler now, so a broken one fails the start-up, not the first request; and
+     * {@code authorizerInstances} independent verify-authorizer handlers, as Lambda runs several
+     * containers at once: each has its own context, so its own pepper ring, last-use throttle and
+     * SDK client.
+     */
+    LocalFunctions(Map<String, String> settings, Clock clock, EventPublisher events, PrintStream log,
+                   int authorizerInstances) {
         this.log = log;
         for (Map.Entry<String, String> f : Functions.HANDLERS.entrySet()) {
-            ApplicationContextBuilder context = new LambdaApplicationContextBuilder();
-            context.singletons(Settings.of(settings), clock, events);
-            try {
-                handlers.put(f.getKey(), (RequestHandler<Object, Object>) Class.forName(f.getValue())
-                        .getConstructor(ApplicationContextBuilder.class).newInstance(context));
-            } catch (ReflectiveOperationException e) {
-                Throwable cause = e.getCause() == null ? e : e.getCause();
-                throw new IllegalStateException("function " + f.getKey() + " did not start: " + cause, cause);
-            }
+            handlers.put(f.getKey(), build(f.getKey(), f.getValue(), settings, clock, events));
         }
+        authorizers.add(handlers.get(AUTHORIZER));
+        for (int i = 1; i < authorizerInstances; i++) {
+            authorizers.add(build(AUTHORIZER, Functions.HANDLERS.get(AUTHORIZER), settings, clock, events));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RequestHandler<Object, Object> build(String name, String handlerClass, Map<String, String> settings,
+                                                        Clock clock, EventPublisher events) {
+        ApplicationContextBuilder context = new LambdaApplicationContextBuilder();
+        context.singletons(Settings.of(settings), clock, events);
+        try {
+            return (RequestHandler<Object, Object>) Class.forName(handlerClass)
+                    .getConstructor(ApplicationContextBuilder.class).newInstance(context);
+        } catch (ReflectiveOperationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("function " + name + " did not start: " + cause, cause);
+        }
+    }
+
+    int authorizerInstances() {
+        return authorizers.size();
+    }
+
+    /** Invocations of each verify-authorizer instance so far. */
+    long[] authorizerCalls() {
+        long[] calls = new long[authorizers.size()];
+        for (int i = 0; i < calls.length; i++) {
+            calls[i] = authorizerCalls.get(i);
+        }
+        return calls;
     }
 
     boolean exists(String name) {
@@ -89,7 +130,14 @@ final class LocalFunctions implements Closeable {
 
     /** Invokes {@code name} with a JSON payload (empty for none) and waits for the answer. */
     Invocation invoke(String name, byte[] payload) {
-        RequestHandler<Object, Object> handler = handlers.get(name);
+        RequestHandler<Object, Object> handler;
+        if (name.equals(AUTHORIZER)) {
+            int instance = Math.floorMod(nextAuthorizer.getAndIncrement(), authorizers.size());
+            authorizerCalls.incrementAndGet(instance);
+            handler = authorizers.get(instance);
+        } else {
+            handler = handlers.get(name);
+        }
         Duration timeout = TIMEOUTS.getOrDefault(name, DEFAULT_TIMEOUT);
         Object input;
         try {
@@ -154,6 +202,11 @@ final class LocalFunctions implements Closeable {
     @Override
     public void close() throws IOException {
         workers.shutdownNow();
+        for (RequestHandler<Object, Object> h : authorizers.subList(1, authorizers.size())) {
+            if (h instanceof Closeable c) {
+                c.close();
+            }
+        }
         for (RequestHandler<Object, Object> h : handlers.values()) {
             if (h instanceof Closeable c) {
                 c.close();

@@ -70,11 +70,14 @@ public final class LocalStack implements AutoCloseable {
             createTableIfMissing(dynamo.endpoint());
             Path eventsFile = dataDir.resolve("events.jsonl");
             OffsetClock clock = new OffsetClock();
-            Map<String, String> settings = settings(environment, dynamo.endpoint(), pepper(environment, dataDir));
-            functions = new LocalFunctions(settings, clock, new JsonLinesEventPublisher(eventsFile, out), out);
+            Map<String, String> settings = new java.util.HashMap<>(
+                    settings(environment, dynamo.endpoint(), pepper(environment, dataDir)));
+            settings.put("IDENTITY_SOURCE", options.identitySourceSetting());
+            functions = new LocalFunctions(settings, clock, new JsonLinesEventPublisher(eventsFile, out), out,
+                    options.authorizerInstances());
             lambdaApi = new LambdaInvokeApi(bind(options.lambdaPort(), "the Lambda Invoke API", "--lambda-port"), functions);
             HttpApi httpApi = new HttpApi(bind(options.httpPort(), "the HTTP API", "--http-port"), functions, clock,
-                    options.authorizerTtl(), options.clockControl());
+                    options.authorizerTtl(), options.clockControl(), options.identitySource());
             return new LocalStack(dynamo, functions, lambdaApi, httpApi, dataDir, eventsFile);
         } catch (IOException | RuntimeException e) {
             if (lambdaApi != null) {
@@ -106,6 +109,16 @@ public final class LocalStack implements AutoCloseable {
 
     public Path eventsFile() {
         return eventsFile;
+    }
+
+    /** Invocations of each verify-authorizer instance so far (--authorizer-instances). */
+    public long[] authorizerCalls() {
+        return functions.authorizerCalls();
+    }
+
+    /** Pushes the HTTP API answered from its authorizer cache (--authorizer-ttl). */
+    public long authorizerCacheHits() {
+        return httpApi.cacheHits();
     }
 
     Iterable<String> functionNames() {

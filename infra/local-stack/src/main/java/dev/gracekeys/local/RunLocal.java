@@ -51,7 +51,7 @@ public final class RunLocal {
                 GraceKeys local stack is up.
                   DynamoDB Local     %s   table %s (%s)
                   Lambda Invoke API  %s   functions: %s
-                  HTTP API           %s   POST /push behind verify-authorizer (authorizer cache: %s)
+                  HTTP API           %s   POST /push behind verify-authorizer (identity source: %s; authorizer cache: %s; instances: %d)
                   Events             %s
                   Data folder        %s
 
@@ -60,14 +60,16 @@ public final class RunLocal {
                   aws lambda invoke --endpoint-url %s --function-name rotate \\
                     --cli-binary-format raw-in-base64-out --payload '{"clientId":"%s","create":true}' out.json
                   TOKEN=$(sed -n 's/.*"token":"\\([^"]*\\)".*/\\1/p' out.json)
-                  curl -s -X POST %s/push -H "Authorization: Bearer $TOKEN" -d '{"temp":21.5}'; echo
+                  curl -s -X POST %s/push -H "%s" -d '{"temp":21.5}'; echo
 
                 Runbook: docs/operations.md. Ctrl-C stops the stack.
                 """,
                 stack.dynamoEndpoint(), LocalStack.TABLE, options.inMemory() ? "in memory" : "kept on disk",
                 lambda, String.join(", ", stack.functionNames()),
-                http, options.authorizerTtl() == 0 ? "off" : options.authorizerTtl() + " s",
+                http, options.identitySource(), options.authorizerTtl() == 0 ? "off" : options.authorizerTtl() + " s",
+                options.authorizerInstances(),
                 stack.eventsFile(), stack.dataDir(),
-                lambda, client, http);
+                lambda, client, http,
+                options.identitySource().equals(LocalOptions.AUTHORIZATION) ? "Authorization: Bearer $TOKEN" : "x-api-key: $TOKEN");
     }
 }

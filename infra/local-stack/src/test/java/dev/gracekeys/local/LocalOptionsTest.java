@@ -15,9 +15,12 @@ class LocalOptionsTest {
 
     @Test
     void everyOption_isRead() {
-        assertEquals(new LocalOptions(Path.of("/tmp/x"), true, 18000, 13001, 13000, 60, true), LocalOptions.parse(
-                "--data-dir", "/tmp/x", "--in-memory", "--dynamodb-port", "18000", "--lambda-port", "13001",
-                "--http-port", "13000", "--authorizer-ttl", "60", "--clock-control"));
+        assertEquals(new LocalOptions(Path.of("/tmp/x"), true, 18000, 13001, 13000, 60, true, "x-api-key", 4),
+                LocalOptions.parse("--data-dir", "/tmp/x", "--in-memory", "--dynamodb-port", "18000", "--lambda-port",
+                        "13001", "--http-port", "13000", "--authorizer-ttl", "60", "--clock-control",
+                        "--identity-source", "X-API-KEY", "--authorizer-instances", "4"));
+        assertEquals("$request.header.x-api-key", LocalOptions.parse("--identity-source", "x-api-key").identitySourceSetting());
+        assertEquals("$request.header.Authorization", LocalOptions.parse().identitySourceSetting());
     }
 
     @Test
@@ -29,6 +32,10 @@ class LocalOptionsTest {
                 .getMessage().contains("needs a value"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalOptions.parse("--verbose"))
                 .getMessage().contains("see --help"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalOptions.parse("--identity-source", "cookie"))
+                .getMessage().contains("authorization or x-api-key"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LocalOptions.parse("--authorizer-instances", "0"))
+                .getMessage().contains("1..16"));
     }
 
     @Test

@@ -22,10 +22,12 @@ class DescribeHandlerIT {
         kit.seedSamples();
         try (DescribeHandler handler = new DescribeHandler(kit.context())) {
             Map<String, Object> out = handler.handleRequest(event("describe/client.json"), lambdaContext());
-            assertEquals(List.of("clientId", "name", "active", "createdAt", "current", "previous"), List.copyOf(out.keySet()));
+            assertEquals(List.of("clientId", "name", "active", "createdAt", "current", "previous", "previousTokens"),
+                    List.copyOf(out.keySet()));
             assertEquals(List.of("tokenId", "createdAt", "lastUsedAt"), List.copyOf(((Map<?, ?>) out.get("current")).keySet()));
             assertEquals(List.of("tokenId", "createdAt", "expiresAt", "lastUsedAt"),
                     List.copyOf(((Map<?, ?>) out.get("previous")).keySet()));
+            assertEquals(List.of(out.get("previous")), out.get("previousTokens"), "previous is the newest of previousTokens");
             assertEquals("Sample fleet", out.get("name"));
             String text = out.toString();
             assertFalse(text.contains(SAMPLE_CURRENT) || text.contains(SAMPLE_PREVIOUS), "no token in describe");

@@ -21,8 +21,12 @@ import java.util.regex.Pattern;
  *       policy. Its resource is the whole API ({@code arn:...:<apiId>/*}), not the method, because
  *       API Gateway caches the policy per token and reuses it for other routes.</li>
  * </ul>
- * The token is read from {@code Authorization: Bearer <token>}, else from {@code x-api-key}; header
- * names are matched case-insensitively.
+ * The token is read from the API's identity source only ({@link IdentitySource}): the header API
+ * Gateway caches the decision under. Never from another header: API Gateway would serve an allow
+ * cached under one header's value to every caller sending that value, whatever else they send.
+ * For a v2 event that carries {@code identitySource}, the header's value must be one of its values
+ * (else the API and the function disagree on the source, and every push is denied). Header names
+ * are matched case-insensitively.
  */
 final class AuthorizerProtocol {
 
@@ -33,11 +37,21 @@ final class AuthorizerProtocol {
     private AuthorizerProtocol() {
     }
 
-    /** What the handler needs from an event. */
+    /** What the handler needs from an event. Its {@code toString} never shows the token. */
     record Request(boolean simpleResponse, String token, String methodArn) {
+        @Override
+        public String toString() {
+            return "Request[simpleResponse=" + simpleResponse + ", token=" + (token == null ? "none" : "<redacted>")
+                    + ", methodArn=" + methodArn + "]";
+        }
     }
 
+    /** As {@link #parse(Object, IdentitySource)} with the default identity source, {@code Authorization}. */
     static Request parse(Object event) {
+        return parse(event, IdentitySource.AUTHORIZATION);
+    }
+
+    static Request parse(Object event, IdentitySource source) {
         if (!(event instanceof Map<?, ?> e)) {
             return new Request(false, null, null);
         }
@@ -45,15 +59,25 @@ final class AuthorizerProtocol {
         String methodArn = str(v2 ? e.get("routeArn") : e.get("methodArn"));
         String token;
         if ("TOKEN".equals(e.get("type"))) {
+            // A TOKEN authorizer's source is one header, whose value API Gateway passes and caches by.
             token = fromAuthorizationValue(str(e.get("authorizationToken")), true);
         } else {
             Map<?, ?> headers = e.get("headers") instanceof Map<?, ?> h ? h : Map.of();
-            token = fromAuthorizationValue(header(headers, "authorization"), false);
-            if (token == null) {
-                token = trimmed(header(headers, "x-api-key"));
+            String value = header(headers, source.header());
+            token = source == IdentitySource.AUTHORIZATION ? fromAuthorizationValue(value, false) : trimmed(value);
+            if (token != null && v2 && e.containsKey("identitySource") && !isIdentitySource(e.get("identitySource"), value)) {
+                token = null; // not the value API Gateway caches this decision under
             }
         }
         return new Request(v2, token, methodArn);
+    }
+
+    private static boolean isIdentitySource(Object identitySource, String value) {
+        String presented = value.trim();
+        if (identitySource instanceof List<?> values) {
+            return values.stream().anyMatch(v -> v instanceof String s && s.trim().equals(presented));
+        }
+        return identitySource instanceof String s && s.trim().equals(presented);
     }
 
     static Map<String, Object> respond(Request request, Verdict verdict) {

@@ -35,6 +35,9 @@ public class VerifyAuthorizerHandler extends MicronautRequestHandler<Object, Map
     @Inject
     Verifier verifier;
 
+    @Inject
+    IdentitySource identitySource;
+
     /** As Lambda constructs it: registered for SnapStart's checkpoint. */
     public VerifyAuthorizerHandler() {
         // The global context keeps resources by weak reference; Lambda keeps the handler alive.
@@ -59,7 +62,7 @@ public class VerifyAuthorizerHandler extends MicronautRequestHandler<Object, Map
     public Map<String, Object> execute(Object event) {
         AuthorizerProtocol.Request request = new AuthorizerProtocol.Request(false, null, null);
         try {
-            request = AuthorizerProtocol.parse(event);
+            request = AuthorizerProtocol.parse(event, identitySource);
             Verdict verdict = request.token() == null
                     ? Verdict.deny(Verdict.DenyReason.MALFORMED)
                     : verifier.verify(request.token());
@@ -105,7 +108,8 @@ public class VerifyAuthorizerHandler extends MicronautRequestHandler<Object, Map
         Map<String, Object> event = Map.of(
                 "version", "2.0", "type", "REQUEST",
                 "routeArn", "arn:aws:execute-api:us-east-1:000000000000:priming/$default/POST/push",
-                "headers", Map.of("authorization", "Bearer " + verifier.primingToken()));
+                "headers", Map.of(identitySource.header(), (identitySource == IdentitySource.AUTHORIZATION ? "Bearer " : "")
+                        + verifier.primingToken()));
         Map<String, Object> response = handleRequest(event, null);
         LOG.info("primed the verify path in {} ms", (System.nanoTime() - started) / 1_000_000);
         return response;

@@ -16,14 +16,50 @@ class AuthorizerProtocolTest {
     private static final String ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/POST/push";
 
     @Test
-    void tokenIsRead_fromBearerAuthorization_caseInsensitively_elseFromXApiKey() {
+    void tokenIsRead_fromBearerAuthorization_caseInsensitively_andFromNoOtherHeader() {
         assertEquals("t1", parse(Map.of("Authorization", "Bearer t1")).token());
         assertEquals("t1", parse(Map.of("AUTHORIZATION", "bearer   t1  ")).token());
-        assertEquals("k1", parse(Map.of("x-api-key", "k1")).token());
         assertEquals("t1", parse(Map.of("authorization", "Bearer t1", "x-api-key", "k1")).token());
-        assertEquals("k1", parse(Map.of("authorization", "Basic dXNlcjpwdw==", "X-Api-Key", "k1")).token());
+        // Issue 11, defect 1: API Gateway caches under the Authorization value alone, so a key in
+        // another header must never be what is verified.
+        assertNull(parse(Map.of("x-api-key", "k1")).token());
+        assertNull(parse(Map.of("authorization", "Basic dXNlcjpwdw==", "X-Api-Key", "k1")).token());
         assertNull(parse(Map.of("authorization", "Basic dXNlcjpwdw==")).token());
         assertNull(parse(Map.of("authorization", "Bearer ")).token());
+    }
+
+    @Test
+    void withXApiKeyAsTheIdentitySource_onlyXApiKeyIsRead() {
+        assertEquals("k1", parse(Map.of("X-Api-Key", " k1 "), IdentitySource.X_API_KEY).token());
+        assertNull(parse(Map.of("authorization", "Bearer t1"), IdentitySource.X_API_KEY).token());
+        assertEquals("k1", parse(Map.of("authorization", "Bearer t1", "x-api-key", "k1"), IdentitySource.X_API_KEY).token());
+    }
+
+    @Test
+    void v2Events_mustCarryTheHeaderValue_asTheirIdentitySource() {
+        Map<String, Object> headers = Map.of("authorization", "Bearer t1");
+        assertEquals("t1", v2(headers, List.of("Bearer t1")).token());
+        assertNull(v2(headers, List.of("Bearer t2")).token(), "API Gateway cached under another value");
+        assertNull(v2(headers, List.of("t1")).token(), "the API's identity source is another header");
+        assertEquals("t1", v2(headers, null).token(), "no identitySource given: the header decides");
+    }
+
+    @Test
+    void identitySourceSetting_acceptsTheTemplateValues_andRejectsOthers() {
+        assertEquals(IdentitySource.AUTHORIZATION, IdentitySource.fromSetting(null));
+        assertEquals(IdentitySource.AUTHORIZATION, IdentitySource.fromSetting("$request.header.Authorization"));
+        assertEquals(IdentitySource.X_API_KEY, IdentitySource.fromSetting("$request.header.x-api-key"));
+        assertEquals(IdentitySource.X_API_KEY, IdentitySource.fromSetting("X-API-KEY"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> IdentitySource.fromSetting("$request.header.X-Token"));
+        assertTrue(e.getMessage().startsWith("IDENTITY_SOURCE must be"), e.getMessage());
+    }
+
+    @Test
+    void requestToString_neverShowsTheToken() {
+        String text = parse(Map.of("authorization", "Bearer gk_secretsecret")).toString();
+        assertFalse(text.contains("gk_secretsecret"), text);
+        assertTrue(text.contains("<redacted>"), text);
     }
 
     @Test
@@ -84,6 +120,19 @@ class AuthorizerProtocolTest {
     }
 
     private static AuthorizerProtocol.Request parse(Map<String, Object> headers) {
-        return AuthorizerProtocol.parse(Map.of("type", "REQUEST", "methodArn", ARN, "headers", headers));
+        return parse(headers, IdentitySource.AUTHORIZATION);
+    }
+
+    private static AuthorizerProtocol.Request parse(Map<String, Object> headers, IdentitySource source) {
+        return AuthorizerProtocol.parse(Map.of("type", "REQUEST", "methodArn", ARN, "headers", headers), source);
+    }
+
+    private static AuthorizerProtocol.Request v2(Map<String, Object> headers, List<String> identitySource) {
+        Map<String, Object> event = new HashMap<>(Map.of("version", "2.0", "type", "REQUEST", "routeArn", ARN,
+                "headers", headers));
+        if (identitySource != null) {
+            event.put("identitySource", identitySource);
+        }
+        return AuthorizerProtocol.parse(event, IdentitySource.AUTHORIZATION);
     }
 }

@@ -24,8 +24,8 @@ class VerifyAuthorizerHandlerIT {
         try (VerifyAuthorizerHandler handler = new VerifyAuthorizerHandler(kit.context())) {
             assertEquals(Map.of("isAuthorized", true, "context", Map.of("clientId", "SAMPLE01", "tokenSlot", "current")),
                     handler.handleRequest(event("verify-authorizer/http-v2-current.json"), lambdaContext()));
-            assertEquals(Map.of("isAuthorized", true, "context", Map.of("clientId", "SAMPLE01", "tokenSlot", "current")),
-                    handler.handleRequest(event("verify-authorizer/http-v2-x-api-key.json"), lambdaContext()));
+            assertEquals(false, handler.handleRequest(event("verify-authorizer/http-v2-x-api-key.json"), lambdaContext())
+                    .get("isAuthorized"), "x-api-key is not this API's identity source");
 
             Map<String, Object> previous = handler.handleRequest(event("verify-authorizer/http-v2-previous.json"), lambdaContext());
             assertEquals(true, previous.get("isAuthorized"));
@@ -41,6 +41,59 @@ class VerifyAuthorizerHandlerIT {
             assertEquals(false, handler.handleRequest(event("verify-authorizer/http-v2-expired-previous.json"),
                     lambdaContext()).get("isAuthorized"));
         }
+    }
+
+    @Test
+    void xApiKeySample_isAllowed_whenTheApiUsesXApiKey(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table).with("IDENTITY_SOURCE", "$request.header.x-api-key");
+        kit.seedSamples();
+        try (VerifyAuthorizerHandler handler = new VerifyAuthorizerHandler(kit.context())) {
+            assertEquals(Map.of("isAuthorized", true, "context", Map.of("clientId", "SAMPLE01", "tokenSlot", "current")),
+                    handler.handleRequest(event("verify-authorizer/http-v2-x-api-key.json"), lambdaContext()));
+            assertEquals(false, handler.handleRequest(event("verify-authorizer/http-v2-current.json"), lambdaContext())
+                    .get("isAuthorized"), "Authorization is not this API's identity source");
+        }
+    }
+
+    /**
+     * Issue 11, defect 1. API Gateway caches the decision under the identity source's value alone
+     * ({@code Authorization}) and serves it to every request with that value. If a valid key in
+     * {@code x-api-key} next to {@code Authorization: Basic x} were allowed, the allow would be
+     * cached under "Basic x", and a second caller sending only "Basic x" would be let in as that
+     * client. Modelled with API Gateway's cache: one entry per identity value.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void basicAuthorizationPlusAValidXApiKey_isDenied_soNoAllowIsCachedUnderTheBasicValue(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        kit.seedSamples();
+        Map<String, Map<String, Object>> apiGatewayCache = new HashMap<>();
+        try (VerifyAuthorizerHandler handler = new VerifyAuthorizerHandler(kit.context())) {
+            Map<String, Object> attacker = event("verify-authorizer/http-v2-basic-plus-x-api-key.json");
+            String cacheKey = String.valueOf(((List<?>) attacker.get("identitySource")).get(0));
+            Map<String, Object> first = apiGatewayCache.computeIfAbsent(cacheKey,
+                    k -> handler.handleRequest(attacker, lambdaContext()));
+            assertEquals(false, first.get("isAuthorized"), "the key in x-api-key is not the identity source");
+
+            Map<String, Object> second = new HashMap<>(attacker);
+            Map<String, Object> headers = new HashMap<>((Map<String, Object>) attacker.get("headers"));
+            headers.remove("x-api-key");
+            second.put("headers", headers);
+            Map<String, Object> served = apiGatewayCache.computeIfAbsent(cacheKey,
+                    k -> handler.handleRequest(second, lambdaContext()));
+            assertEquals(false, served.get("isAuthorized"), "a second caller with the same Authorization and no key");
+        }
+    }
+
+    @Test
+    void aBadIdentitySourceSetting_failsTheStartUp(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table).with("IDENTITY_SOURCE", "$request.header.X-Token");
+        RuntimeException e = assertThrows(RuntimeException.class, () -> new VerifyAuthorizerHandler(kit.context()));
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        assertTrue(root.getMessage().contains("IDENTITY_SOURCE"), root.getMessage());
     }
 
     @Test

@@ -114,6 +114,16 @@ class ConcurrentRotationIT {
         }
 
         @Override
+        public void apply(dev.gracekeys.core.store.ClientChange change, dev.gracekeys.core.store.Replay replay) {
+            delegate.apply(change, replay);
+        }
+
+        @Override
+        public Optional<dev.gracekeys.core.store.Replay> findReplay(String requestId) {
+            return delegate.findReplay(requestId);
+        }
+
+        @Override
         public Optional<ClientRecord> findClient(String clientId) {
             Optional<ClientRecord> read = delegate.findClient(clientId);
             CyclicBarrier b = barrier;

@@ -36,9 +36,19 @@ final class Changes {
      * @param extra     the operation's own events, published after those of removed tokens
      */
     void apply(ClientChange change, String operation, Instant now, List<DomainEvent> extra) {
+        apply(change, operation, now, extra, null);
+    }
+
+    /** As above, recording the call's answer for resends of its requestId in the same transaction. */
+    void apply(ClientChange change, String operation, Instant now, List<DomainEvent> extra,
+               dev.gracekeys.core.store.Replay replay) {
         String clientId = change.after().clientId();
         try {
-            store.apply(change);
+            if (replay == null) {
+                store.apply(change);
+            } else {
+                store.apply(change, replay);
+            }
         } catch (ChangeRejectedException e) {
             throw switch (e.reason()) {
                 case CLIENT_EXISTS -> new ClientAlreadyExistsException("client '" + clientId

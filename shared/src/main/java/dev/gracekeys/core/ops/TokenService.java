@@ -1,6 +1,8 @@
 package dev.gracekeys.core.ops;
 
+import dev.gracekeys.core.ClientAlreadyExistsException;
 import dev.gracekeys.core.ClientInactiveException;
+import dev.gracekeys.core.ConcurrentModificationException;
 import dev.gracekeys.core.ClientNotFoundException;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.ValidationException;
@@ -24,6 +26,7 @@ import dev.gracekeys.core.ops.Results.RotateResult;
 import dev.gracekeys.core.ops.Results.StatusResult;
 import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
+import dev.gracekeys.core.store.Replay;
 import dev.gracekeys.core.token.IssuedToken;
 import dev.gracekeys.core.token.TokenGenerator;
 import dev.gracekeys.core.token.PepperRing;
@@ -35,6 +38,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -52,6 +56,7 @@ public final class TokenService {
     private final GraceKeysConfig config;
     private final Changes changes;
     private final TokenDelivery delivery;
+    private final ReplayCipher cipher;
 
     public TokenService(ClientStore store, PepperRing peppers, TokenGenerator tokens, EventPublisher events,
                         Clock clock, GraceKeysConfig config) {
@@ -67,6 +72,7 @@ public final class TokenService {
         this.clock = clock;
         this.config = config;
         this.changes = new Changes(store, events);
+        this.cipher = new ReplayCipher(peppers);
     }
 
     public RotateResult rotate(RotateRequest request) {
@@ -89,19 +95,35 @@ public final class TokenService {
             throw new ValidationException("clientId looks like a token (it has the token prefix and checksum): a"
                     + " token must never become a client id, which is shown in listings and events; choose another id");
         }
+        String requestId = requestId(request.requestId());
+        String fingerprint = fingerprint("rotate", clientId, request.graceSeconds(), create, name, deliverTo);
         Instant now = now();
+        RotateResult replayed = replayedRotate(requestId, fingerprint, now);
+        if (replayed != null) {
+            return replayed;
+        }
         IssuedToken issued = tokens.next();
         TokenRef next = new TokenRef(peppers.forNewTokens().keyOfToken(issued.value()), issued.tokenId(), now, null);
 
         if (create) {
             ClientChange change = delivering(ClientChanges.create(clientId, name, next), deliverTo);
             String staged = stage(deliverTo, clientId, issued);
-            changes.apply(change, "create", now, List.of(
-                    DomainEvent.of(DomainEvent.CLIENT_CREATED, now)
-                            .with("clientId", clientId).with("tokenId", issued.tokenId()).with("createdAt", now)
-                            .with("deliveredTo", deliverTo).build()));
+            String base = "Client " + clientId + " created.";
+            try {
+                changes.apply(change, "create", now, List.of(
+                        DomainEvent.of(DomainEvent.CLIENT_CREATED, now)
+                                .with("clientId", clientId).with("tokenId", issued.tokenId()).with("createdAt", now)
+                                .with("deliveredTo", deliverTo).build()),
+                        rotateReplay(requestId, fingerprint, now, clientId, issued, null, base, deliverTo));
+            } catch (ClientAlreadyExistsException | ConcurrentModificationException e) {
+                RotateResult again = replayedRotate(requestId, fingerprint, now);
+                if (again != null) {
+                    return again; // a resend of this very request got there first
+                }
+                throw e;
+            }
             return new RotateResult(clientId, issued.value(), issued.tokenId(), now, null,
-                    "Client " + clientId + " created. " + (deliverTo == null
+                    base + " " + (deliverTo == null
                             ? "Deliver the token to its pushers now: it is shown only once."
                             : promote(deliverTo, staged)), deliverTo);
         }
@@ -116,17 +138,7 @@ public final class TokenService {
         String staged = stage(target, clientId, issued);
         List<TokenRef> kept = change.after().previous();
         TokenRef demoted = kept.stream().filter(p -> p.key().equals(before.current().key())).findFirst().orElse(null);
-        changes.apply(change, "rotate", now, List.of(DomainEvent.of(DomainEvent.TOKEN_ROTATED, now)
-                .with("clientId", clientId)
-                .with("tokenId", issued.tokenId())
-                .with("previousTokenId", before.current().tokenId())
-                .with("previousExpiresAt", demoted == null ? now : demoted.expiresAt())
-                .with("rotatedAt", now)
-                .build()));
-
-        StringBuilder message = new StringBuilder(target == null
-                ? "Rotated. Deliver the new token now: it is shown only once. "
-                : "Rotated. " + promote(target, staged) + " ");
+        StringBuilder message = new StringBuilder();
         if (demoted != null) {
             message.append("The previous token ").append(demoted.tokenId()).append(" keeps working until ")
                     .append(Times.format(demoted.expiresAt())).append('.');
@@ -145,9 +157,108 @@ public final class TokenService {
                         .append(" previous token(s) are honoured).");
             }
         }
-        return new RotateResult(clientId, issued.value(), issued.tokenId(), now,
-                demoted == null ? null : new PreviousToken(demoted.tokenId(), demoted.expiresAt()),
-                message.toString(), target);
+        PreviousToken previous = demoted == null ? null : new PreviousToken(demoted.tokenId(), demoted.expiresAt());
+        try {
+            changes.apply(change, "rotate", now, List.of(DomainEvent.of(DomainEvent.TOKEN_ROTATED, now)
+                    .with("clientId", clientId)
+                    .with("tokenId", issued.tokenId())
+                    .with("previousTokenId", before.current().tokenId())
+                    .with("previousExpiresAt", demoted == null ? now : demoted.expiresAt())
+                    .with("rotatedAt", now)
+                    .build()),
+                    rotateReplay(requestId, fingerprint, now, clientId, issued, previous, "Rotated. " + message, target));
+        } catch (ConcurrentModificationException e) {
+            RotateResult again = replayedRotate(requestId, fingerprint, now);
+            if (again != null) {
+                return again; // a resend of this very request got there first
+            }
+            throw e;
+        }
+        String head = target == null
+                ? "Rotated. Deliver the new token now: it is shown only once. "
+                : "Rotated. " + promote(target, staged) + " ";
+        return new RotateResult(clientId, issued.value(), issued.tokenId(), now, previous, head + message, target);
+    }
+
+    // ---- resends (requestId) ---------------------------------------------------------------------
+
+    private static final String REPLAYED = "Already done: this requestId was handled at %s, and this resend"
+            + " changed nothing. ";
+
+    private String requestId(String requestId) {
+        String id = Validation.requestId(requestId);
+        if (id != null && looksLikeToken(id)) {
+            throw new ValidationException("requestId looks like a token (it has the token prefix and checksum):"
+                    + " requestIds are stored and logged; use a fresh id such as a UUID");
+        }
+        return id;
+    }
+
+    /** What a request asked for: the same requestId with another fingerprint is refused. */
+    private static String fingerprint(Object... parts) {
+        StringBuilder b = new StringBuilder();
+        for (Object p : parts) {
+            b.append(p == null ? "\u0001" : p.toString()).append('\u0000');
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
+        }
+    }
+
+    /** The live replay of this requestId, refusing one recorded for another request. */
+    private Replay replay(String requestId, String fingerprint, Instant now) {
+        if (requestId == null) {
+            return null;
+        }
+        Replay r = store.findReplay(requestId).filter(x -> x.liveAt(now)).orElse(null);
+        if (r != null && !r.fingerprint().equals(fingerprint)) {
+            throw new ValidationException("this requestId was used within the last 15 minutes for a different"
+                    + " request, so nothing was changed: use a new requestId for each new request, and the same one"
+                    + " only to resend the very same request");
+        }
+        return r;
+    }
+
+    private RotateResult replayedRotate(String requestId, String fingerprint, Instant now) {
+        Replay r = replay(requestId, fingerprint, now);
+        if (r == null) {
+            return null;
+        }
+        Map<String, String> f = r.fields();
+        String token = cipher.decrypt(f.get("token"), requestId);
+        if (token == null) {
+            throw new ConcurrentModificationException("this requestId was handled at " + Times.format(r.recordedAt())
+                    + " (token " + f.get("tokenId") + " issued), but its token can no longer be shown: the pepper"
+                    + " changed twice since. Rotate again with a new requestId to get a token to deliver");
+        }
+        PreviousToken previous = f.containsKey("previousTokenId")
+                ? new PreviousToken(f.get("previousTokenId"), Instant.parse(f.get("previousExpiresAt"))) : null;
+        return new RotateResult(f.get("clientId"), token, f.get("tokenId"), Instant.parse(f.get("createdAt")), previous,
+                String.format(REPLAYED, Times.format(r.recordedAt())) + f.get("message"), f.get("deliveredTo"));
+    }
+
+    private Replay rotateReplay(String requestId, String fingerprint, Instant now, String clientId, IssuedToken issued,
+                                PreviousToken previous, String message, String deliveredTo) {
+        if (requestId == null) {
+            return null;
+        }
+        Map<String, String> f = new HashMap<>();
+        f.put("clientId", clientId);
+        f.put("token", cipher.encrypt(issued.value(), requestId));
+        f.put("tokenId", issued.tokenId());
+        f.put("createdAt", Times.format(now));
+        if (previous != null) {
+            f.put("previousTokenId", previous.tokenId());
+            f.put("previousExpiresAt", Times.format(previous.expiresAt()));
+        }
+        f.put("message", message.strip());
+        if (deliveredTo != null) {
+            f.put("deliveredTo", deliveredTo);
+        }
+        return new Replay(requestId, fingerprint, now, f);
     }
 
     /*
@@ -190,7 +301,13 @@ public final class TokenService {
         }
         String clientId = Validation.clientId(request.clientId());
         Duration grace = Validation.graceSeconds(request.graceSeconds(), config.maxGrace(), Duration.ZERO);
+        String requestId = requestId(request.requestId());
+        String fingerprint = fingerprint("revoke-old", clientId, grace.toSeconds());
         Instant now = now();
+        RevokeResult replayed = replayedRevoke(requestId, fingerprint, now);
+        if (replayed != null) {
+            return replayed;
+        }
         ClientRecord before = existing(clientId);
         List<TokenRef> live = before.livePrevious(now);
         if (live.isEmpty()) {
@@ -201,17 +318,57 @@ public final class TokenService {
                     "Client " + clientId + " has no previous token in its grace window: nothing to revoke.");
         }
         TokenRef newest = live.get(0);
+        ClientChange change;
+        RevokeResult result;
         if (grace.isZero()) {
-            changes.apply(ClientChanges.revokePrevious(before, now), "revoke-old", now, List.of());
-            return new RevokeResult(clientId, true, new PreviousToken(newest.tokenId(), now),
+            change = ClientChanges.revokePrevious(before, now);
+            result = new RevokeResult(clientId, true, new PreviousToken(newest.tokenId(), now),
                     "Previous token " + newest.tokenId() + " is revoked and rejected from now on (API Gateway may"
                             + " still serve a cached allow for up to the authorizer's result TTL).");
+        } else {
+            Instant newExpiry = now.plus(grace);
+            change = ClientChanges.reschedulePrevious(before, now, newExpiry);
+            result = new RevokeResult(clientId, false, new PreviousToken(newest.tokenId(), newExpiry),
+                    "Previous token " + newest.tokenId() + " now expires at " + Times.format(newExpiry)
+                            + " (was " + Times.format(newest.expiresAt()) + ").");
         }
-        Instant newExpiry = now.plus(grace);
-        changes.apply(ClientChanges.reschedulePrevious(before, now, newExpiry), "revoke-old", now, List.of());
-        return new RevokeResult(clientId, false, new PreviousToken(newest.tokenId(), newExpiry),
-                "Previous token " + newest.tokenId() + " now expires at " + Times.format(newExpiry)
-                        + " (was " + Times.format(newest.expiresAt()) + ").");
+        try {
+            changes.apply(change, "revoke-old", now, List.of(), revokeReplay(requestId, fingerprint, now, result));
+        } catch (ConcurrentModificationException e) {
+            RevokeResult again = replayedRevoke(requestId, fingerprint, now);
+            if (again != null) {
+                return again;
+            }
+            throw e;
+        }
+        return result;
+    }
+
+    private RevokeResult replayedRevoke(String requestId, String fingerprint, Instant now) {
+        Replay r = replay(requestId, fingerprint, now);
+        if (r == null) {
+            return null;
+        }
+        Map<String, String> f = r.fields();
+        PreviousToken previous = f.containsKey("previousTokenId")
+                ? new PreviousToken(f.get("previousTokenId"), Instant.parse(f.get("previousExpiresAt"))) : null;
+        return new RevokeResult(f.get("clientId"), Boolean.parseBoolean(f.get("revoked")), previous,
+                String.format(REPLAYED, Times.format(r.recordedAt())) + f.get("message"));
+    }
+
+    private static Replay revokeReplay(String requestId, String fingerprint, Instant now, RevokeResult result) {
+        if (requestId == null) {
+            return null;
+        }
+        Map<String, String> f = new HashMap<>();
+        f.put("clientId", result.clientId());
+        f.put("revoked", Boolean.toString(result.revoked()));
+        if (result.previous() != null) {
+            f.put("previousTokenId", result.previous().tokenId());
+            f.put("previousExpiresAt", Times.format(result.previous().expiresAt()));
+        }
+        f.put("message", result.message());
+        return new Replay(requestId, fingerprint, now, f);
     }
 
     public StatusResult setStatus(StatusRequest request) {
@@ -220,14 +377,28 @@ public final class TokenService {
         }
         String clientId = Validation.clientId(request.clientId());
         boolean active = Validation.required(request.active(), "active");
+        String requestId = requestId(request.requestId());
+        String fingerprint = fingerprint("set-status", clientId, active);
         Instant now = now();
+        if (replay(requestId, fingerprint, now) != null) {
+            return new StatusResult(clientId, active); // a resend: the first call did it
+        }
         ClientRecord before = existing(clientId);
         if (before.active() == active) {
             return new StatusResult(clientId, active); // already so: no write, no event
         }
-        changes.apply(ClientChanges.setActive(before, active, now), "set-status", now, List.of(
-                DomainEvent.of(DomainEvent.CLIENT_STATUS_CHANGED, now)
-                        .with("clientId", clientId).with("active", active).with("changedAt", now).build()));
+        try {
+            changes.apply(ClientChanges.setActive(before, active, now), "set-status", now, List.of(
+                    DomainEvent.of(DomainEvent.CLIENT_STATUS_CHANGED, now)
+                            .with("clientId", clientId).with("active", active).with("changedAt", now).build()),
+                    requestId == null ? null : new Replay(requestId, fingerprint, now,
+                            Map.of("clientId", clientId, "active", Boolean.toString(active))));
+        } catch (ConcurrentModificationException e) {
+            if (replay(requestId, fingerprint, now) != null) {
+                return new StatusResult(clientId, active);
+            }
+            throw e;
+        }
         return new StatusResult(clientId, active);
     }
 

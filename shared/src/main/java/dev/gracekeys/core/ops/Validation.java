@@ -27,6 +27,20 @@ public final class Validation {
         return clientId;
     }
 
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    /** A resend id: 1-64 of {@code A-Za-z0-9._-}; {@code null} stays null (no replay). Never quoted back. */
+    public static String requestId(String requestId) {
+        if (requestId == null) {
+            return null;
+        }
+        if (!REQUEST_ID.matcher(requestId).matches()) {
+            throw new ValidationException("requestId is invalid: use 1-64 characters of A-Z a-z 0-9 . _ - (e.g. a"
+                    + " UUID), the same one only to resend the same request");
+        }
+        return requestId;
+    }
+
     /** {@code null} means "not given": the caller's default applies. */
     public static Duration graceSeconds(Long seconds, Duration max, Duration whenAbsent) {
         if (seconds == null) {

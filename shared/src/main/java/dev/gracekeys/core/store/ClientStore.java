@@ -32,6 +32,17 @@ public interface ClientStore {
     void apply(ClientChange change);
 
     /**
+     * As {@link #apply(ClientChange)}, and in the same transaction records the call's answer for
+     * resends of its requestId; fails (nothing written) if a live replay of that requestId exists.
+     *
+     * @throws ChangeRejectedException when a condition fails (nothing written)
+     */
+    void apply(ClientChange change, Replay replay);
+
+    /** The replay recorded for a requestId, if any (possibly past its window: check {@link Replay#liveAt}). */
+    Optional<Replay> findReplay(String requestId);
+
+    /**
      * Applies several changes, of distinct clients and tokens, as one atomic write: all of them or
      * none. For bulk work (backfill), where one request for many changes costs far less than one
      * each. At most {@link #MAX_ITEMS_PER_APPLY} items in all.

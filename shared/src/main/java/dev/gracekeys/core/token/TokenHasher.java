@@ -66,6 +66,14 @@ public final class TokenHasher {
     }
 
     /**
+     * A key derived from the pepper for another purpose than hashing tokens: HMAC(pepper, "gracekeys-"
+     * + purpose). One-way: it reveals nothing of the pepper, and differs per purpose.
+     */
+    public byte[] derivedKey(String purpose) {
+        return hmac(("gracekeys-" + purpose).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
      * A display id for an imported legacy key: {@code legacy_} and 8 base62 characters of a hash of
      * its item key. One-way twice over, so it reveals nothing of the key, and deterministic, so a
      * re-run import names it the same.

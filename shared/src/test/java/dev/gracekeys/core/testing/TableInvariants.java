@@ -38,6 +38,16 @@ public final class TableInvariants {
                 clients.put(pk.substring(CLIENT_PREFIX.length()), item);
             } else if (pk.startsWith(TableSchema.TOKEN_PREFIX)) {
                 tokens.put(pk.substring(TableSchema.TOKEN_PREFIX.length()), item);
+            } else if (pk.startsWith(TableSchema.REQUEST_PREFIX)) {
+                // A recorded answer for resends: its own fields only, never in an index.
+                for (String a : List.of(TableSchema.REPLAY_FINGERPRINT, TableSchema.REPLAY_AT, TableSchema.REPLAY_FIELDS)) {
+                    if (!item.containsKey(a)) {
+                        problems.add(pk + " lacks " + a);
+                    }
+                }
+                if (item.containsKey(TableSchema.CLIENT_LIST) || item.containsKey(TableSchema.EXPIRY_SHARD)) {
+                    problems.add(pk + " is in an index");
+                }
             } else {
                 problems.add("unknown item " + pk);
             }

@@ -25,7 +25,8 @@ public class RevokeOldHandler extends OpsFunction {
 
     @Override
     protected Object handle(Object input) {
-        Payload p = Payload.of(input, "clientId", "graceSeconds");
-        return tokens.revokeOld(new RevokeRequest(p.string("clientId"), p.wholeNumber("graceSeconds")));
+        Payload p = Payload.of(input, "clientId", "graceSeconds", "requestId");
+        return tokens.revokeOld(new RevokeRequest(p.string("clientId"), p.wholeNumber("graceSeconds"),
+                p.string("requestId")));
     }
 }

@@ -8,8 +8,9 @@ import io.micronaut.context.ApplicationContextBuilder;
 import jakarta.inject.Inject;
 
 /**
- * {@code rotate}: {@code {"clientId","graceSeconds"?,"create"?,"name"?,"deliverToSecretId"?}}. Issues a new token; the
- * old one stays valid for the grace window. With {@code "create":true}, creates the client.
+ * {@code rotate}: {@code {"clientId","graceSeconds"?,"create"?,"name"?,"deliverToSecretId"?,"requestId"?}}. Issues a
+ * new token; the old one stays valid for the grace window. With {@code "create":true}, creates the client. A resend
+ * with the same {@code requestId} within 15 minutes returns the first answer (the same token) and changes nothing.
  */
 public class RotateHandler extends OpsFunction {
 
@@ -25,8 +26,8 @@ public class RotateHandler extends OpsFunction {
 
     @Override
     protected Object handle(Object input) {
-        Payload p = Payload.of(input, "clientId", "graceSeconds", "create", "name", "deliverToSecretId");
+        Payload p = Payload.of(input, "clientId", "graceSeconds", "create", "name", "deliverToSecretId", "requestId");
         return tokens.rotate(new RotateRequest(p.string("clientId"), p.wholeNumber("graceSeconds"),
-                p.bool("create"), p.string("name"), p.string("deliverToSecretId")));
+                p.bool("create"), p.string("name"), p.string("deliverToSecretId"), p.string("requestId")));
     }
 }

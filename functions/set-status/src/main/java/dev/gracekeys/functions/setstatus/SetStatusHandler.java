@@ -25,7 +25,7 @@ public class SetStatusHandler extends OpsFunction {
 
     @Override
     protected Object handle(Object input) {
-        Payload p = Payload.of(input, "clientId", "active");
-        return tokens.setStatus(new StatusRequest(p.string("clientId"), p.bool("active")));
+        Payload p = Payload.of(input, "clientId", "active", "requestId");
+        return tokens.setStatus(new StatusRequest(p.string("clientId"), p.bool("active"), p.string("requestId")));
     }
 }

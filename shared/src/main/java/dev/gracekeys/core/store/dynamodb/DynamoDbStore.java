@@ -11,6 +11,7 @@ import dev.gracekeys.core.store.ChangeRejectedException.Reason;
 import dev.gracekeys.core.store.ChangesRejectedException;
 import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
+import dev.gracekeys.core.store.Replay;
 import dev.gracekeys.core.store.TokenLookup;
 import dev.gracekeys.core.store.TokenWrite;
 import dev.gracekeys.core.token.TokenKey;
@@ -125,20 +126,60 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
     }
 
     @Override
+    public void apply(ClientChange change, Replay replay) {
+        try {
+            transact(List.of(change), "changing client " + change.after().clientId(), replay);
+        } catch (ChangesRejectedException e) {
+            Reason reason = e.reason(0);
+            throw new ChangeRejectedException(reason == null ? Reason.TRANSACTION_CONFLICT : reason);
+        }
+    }
+
+    @Override
+    public Optional<Replay> findReplay(String requestId) {
+        try {
+            GetItemResponse response = dynamo.getItem(r -> r.tableName(table).key(replayKey(requestId)).consistentRead(true));
+            if (!response.hasItem() || response.item().isEmpty()) {
+                return Optional.empty();
+            }
+            Map<String, AttributeValue> item = response.item();
+            Map<String, String> fields = new HashMap<>();
+            AttributeValue f = item.get(REPLAY_FIELDS);
+            if (f != null && f.hasM()) {
+                f.m().forEach((k, v) -> fields.put(k, v.s()));
+            }
+            return Optional.of(new Replay(requestId, str(item, REPLAY_FINGERPRINT),
+                    Instant.parse(str(item, REPLAY_AT)), fields));
+        } catch (SdkException e) {
+            throw unavailable("reading the answer recorded for a requestId", e);
+        }
+    }
+
+    @Override
     public void applyAll(List<ClientChange> changes) {
         if (!changes.isEmpty()) {
             transact(changes, "changing " + changes.size() + " clients at once");
         }
     }
 
-    /** One TransactWriteItems for all the changes: per change, its client item, then its token items. */
     private void transact(List<ClientChange> changes, String what) {
+        transact(changes, what, null);
+    }
+
+    /**
+     * One TransactWriteItems for all the changes: per change, its client item, then its token
+     * items; last, the replay item (if any), which must not exist yet unless it is past its window.
+     */
+    private void transact(List<ClientChange> changes, String what, Replay replay) {
         List<TransactWriteItem> items = new ArrayList<>();
         for (ClientChange change : changes) {
             items.add(clientPut(change));
             for (TokenWrite write : change.tokenWrites()) {
                 items.add(tokenWrite(write, change.after()));
             }
+        }
+        if (replay != null) {
+            items.add(replayPut(replay));
         }
         if (items.size() > MAX_ITEMS_PER_APPLY) {
             throw new IllegalArgumentException(items.size() + " items in one transaction; at most " + MAX_ITEMS_PER_APPLY);
@@ -278,6 +319,22 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
     }
 
     // ---- writes -------------------------------------------------------------------------------
+
+    private TransactWriteItem replayPut(Replay replay) {
+        Map<String, AttributeValue> item = new HashMap<>(replayKey(replay.requestId()));
+        item.put(REPLAY_FINGERPRINT, s(replay.fingerprint()));
+        item.put(REPLAY_AT, s(Times.format(replay.recordedAt())));
+        Map<String, AttributeValue> fields = new HashMap<>();
+        replay.fields().forEach((k, v) -> fields.put(k, s(v)));
+        item.put(REPLAY_FIELDS, AttributeValue.builder().m(fields).build());
+        // Housekeeping only: findReplay's caller checks the window itself.
+        item.put(TTL, n(replay.recordedAt().plus(Replay.WINDOW).plus(ttlDelay).getEpochSecond()));
+        return TransactWriteItem.builder().put(p -> p.tableName(table).item(item)
+                .conditionExpression("attribute_not_exists(#pk) OR #at <= :windowStart")
+                .expressionAttributeNames(Map.of("#pk", PK, "#at", REPLAY_AT))
+                .expressionAttributeValues(Map.of(":windowStart",
+                        s(Times.format(replay.recordedAt().minus(Replay.WINDOW)))))).build();
+    }
 
     private TransactWriteItem clientPut(ClientChange change) {
         ClientRecord c = change.after();

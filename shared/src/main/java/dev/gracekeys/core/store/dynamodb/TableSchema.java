@@ -90,6 +90,17 @@ public final class TableSchema {
         return Map.of(PK, s(CLIENT_PREFIX + clientId), SK, s(CLIENT_SK));
     }
 
+    /** A state-changing ops call's recorded answer, by its requestId (Replay). */
+    public static final String REQUEST_PREFIX = "REQUEST#";
+    public static final String REQUEST_SK = "REQUEST";
+    public static final String REPLAY_FINGERPRINT = "fp";
+    public static final String REPLAY_AT = "recordedAt";
+    public static final String REPLAY_FIELDS = "answer";
+
+    public static Map<String, AttributeValue> replayKey(String requestId) {
+        return Map.of(PK, s(REQUEST_PREFIX + requestId), SK, s(REQUEST_SK));
+    }
+
     public static Map<String, AttributeValue> tokenKey(TokenKey key) {
         return Map.of(PK, s(TOKEN_PREFIX + key.value()), SK, s(TOKEN_SK));
     }

@@ -1,0 +1,235 @@
+package dev.gracekeys.core;
+
+import dev.gracekeys.core.events.DomainEvent;
+import dev.gracekeys.core.ops.Requests.RevokeRequest;
+import dev.gracekeys.core.ops.Requests.RotateRequest;
+import dev.gracekeys.core.ops.Requests.StatusRequest;
+import dev.gracekeys.core.ops.Results.RevokeResult;
+import dev.gracekeys.core.ops.Results.RotateResult;
+import dev.gracekeys.core.testing.DynamoDbLocalExtension;
+import dev.gracekeys.core.testing.Fixture;
+import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.core.token.Pepper;
+import dev.gracekeys.core.token.PepperRing;
+import dev.gracekeys.core.token.PepperSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import static dev.gracekeys.core.testing.Fixture.hours;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue 11, defect 4: state-changing ops calls are safe to resend. The AWS CLI and SDKs resend a
+ * request whose response was lost; with {@code MAX_PREVIOUS_TOKENS=1} a rotate that ran twice
+ * dropped the token the fleet still uses. With a {@code requestId}, a resend within 15 minutes
+ * returns the first call's answer (the same token) and changes nothing.
+ */
+@ExtendWith(DynamoDbLocalExtension.class)
+class RequestReplayIT {
+
+    private static final long GRACE = hours(24).toSeconds();
+
+    private static RotateRequest rotate(String clientId, String requestId) {
+        return new RotateRequest(clientId, GRACE, null, null, null, requestId);
+    }
+
+    /** What a resend without requestId does: the reason requestId exists. */
+    @Test
+    void withoutRequestId_aResentRotate_dropsTheTokenThePushersStillUse(TestTable table) {
+        Fixture f = new Fixture(table);
+        String fleet = f.create("GRACE01");
+        f.core.tokens().rotate(rotate("GRACE01", null));
+        f.core.tokens().rotate(rotate("GRACE01", null)); // the resend
+        assertFalse(f.allowed(fleet), "rotated twice: the fleet's token fell out of the single previous slot");
+    }
+
+    @Test
+    void aResentRotate_returnsTheSameToken_andRotatesOnce(TestTable table) {
+        Fixture f = new Fixture(table);
+        String fleet = f.create("GRACE01");
+        RotateResult first = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
+        f.clock.advance(Duration.ofSeconds(30));
+        RotateResult resent = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
+
+        assertEquals(first.token(), resent.token());
+        assertEquals(first.tokenId(), resent.tokenId());
+        assertEquals(first.createdAt(), resent.createdAt());
+        assertEquals(first.previous(), resent.previous());
+        assertTrue(resent.message().startsWith("Already done"), resent.message());
+        assertTrue(f.allowed(fleet), "the fleet's token is still in its grace window");
+        assertTrue(f.allowed(first.token()));
+        assertEquals(1, f.events.ofType(DomainEvent.TOKEN_ROTATED).size(), "one rotation, one event");
+        assertEquals(first.tokenId(), f.core.tokens().describe("GRACE01").current().tokenId());
+        assertEquals(List.of(), f.violations());
+    }
+
+    @Test
+    void aResentCreate_returnsTheFirstToken_insteadOfClientAlreadyExists(TestTable table) {
+        Fixture f = new Fixture(table);
+        RotateRequest create = new RotateRequest("NEW01", null, true, "Fleet", null, "create-NEW01");
+        RotateResult first = f.core.tokens().rotate(create);
+        RotateResult resent = f.core.tokens().rotate(create);
+        assertEquals(first.token(), resent.token());
+        assertTrue(f.allowed(resent.token()));
+        assertEquals(1, f.events.ofType(DomainEvent.CLIENT_CREATED).size());
+        assertThrows(ClientAlreadyExistsException.class, () -> f.core.tokens().rotate(
+                new RotateRequest("NEW01", null, true, "Fleet", null, "another-id")));
+    }
+
+    @Test
+    void afterFifteenMinutes_theSameRequestId_isANewRequest(TestTable table) {
+        Fixture f = new Fixture(table);
+        f.create("GRACE01");
+        RotateResult first = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
+        f.clock.advance(Duration.ofMinutes(15).minusSeconds(1));
+        assertEquals(first.token(), f.core.tokens().rotate(rotate("GRACE01", "req-1")).token(), "still inside the window");
+        f.clock.advance(Duration.ofSeconds(1));
+        RotateResult later = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
+        assertNotEquals(first.token(), later.token(), "the window is over: a new rotation");
+        assertEquals(2, f.events.ofType(DomainEvent.TOKEN_ROTATED).size());
+        assertEquals(List.of(), f.violations());
+    }
+
+    @Test
+    void theSameRequestId_withOtherParameters_isRefused_andChangesNothing(TestTable table) {
+        Fixture f = new Fixture(table);
+        f.create("GRACE01");
+        f.create("GRACE02");
+        RotateResult first = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
+        List<Map<String, AttributeValue>> before = table.snapshot();
+        for (RotateRequest other : List.of(rotate("GRACE02", "req-1"),
+                new RotateRequest("GRACE01", 60L, null, null, null, "req-1"))) {
+            ValidationException e = assertThrows(ValidationException.class, () -> f.core.tokens().rotate(other));
+            assertTrue(e.getMessage().contains("different request"), e.getMessage());
+        }
+        assertThrows(ValidationException.class,
+                () -> f.core.tokens().revokeOld(new RevokeRequest("GRACE01", 0L, "req-1")));
+        assertEquals(before, table.snapshot(), "nothing written");
+        assertTrue(f.allowed(first.token()));
+    }
+
+    @Test
+    void badRequestIds_areValidationErrors_thatDoNotQuoteThem(TestTable table) {
+        Fixture f = new Fixture(table);
+        String token = f.create("GRACE01");
+        for (String bad : List.of("", "has space", "x".repeat(65), "semi;colon", token)) {
+            ValidationException e = assertThrows(ValidationException.class,
+                    () -> f.core.tokens().rotate(rotate("GRACE01", bad)), bad);
+            assertTrue(e.getMessage().startsWith("requestId"), e.getMessage());
+            if (!bad.isEmpty()) {
+                assertFalse(e.getMessage().contains(bad), "the bad value is not quoted back");
+            }
+        }
+        assertEquals(0, f.events.ofType(DomainEvent.TOKEN_ROTATED).size());
+    }
+
+    /** The replay holds the token only encrypted: a table dump shows neither the token nor its hash. */
+    @Test
+    void theRecordedAnswer_neverHoldsTheTokenInTheClear(TestTable table) {
+        Fixture f = new Fixture(table);
+        f.create("GRACE01");
+        RotateResult r = f.core.tokens().rotate(rotate("GRACE01", "req-secret"));
+        String dump = table.snapshot().toString();
+        assertTrue(dump.contains("REQUEST#req-secret"), "the replay item is there");
+        assertFalse(dump.contains(r.token()), "no raw token at rest");
+        assertFalse(dump.contains(r.token().substring(3, 40)), "not even a part of it");
+    }
+
+    /** A resend after a pepper rotation still gets its token back (decrypted under the previous pepper). */
+    @Test
+    void aResentRotate_afterAPepperRotation_stillReturnsTheToken(TestTable table) {
+        Fixture f = new Fixture(table);
+        java.util.concurrent.atomic.AtomicReference<PepperSource.Peppers> secret = new java.util.concurrent.atomic.AtomicReference<>(
+                new PepperSource.Peppers(Fixture.PEPPER, null, f.clock.instant().minus(hours(1))));
+        PepperSource peppers = secret::get;
+        GraceKeys ring1 = GraceKeys.create(f.config, table.client(),
+                new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run), f.events, f.clock);
+        ring1.tokens().rotate(new RotateRequest("GRACE01", null, true, null));
+        RotateResult first = ring1.tokens().rotate(rotate("GRACE01", "req-1"));
+        secret.set(new PepperSource.Peppers(
+                Pepper.of("another-pepper-0123456789abcdef0123456789ab".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                Fixture.PEPPER, f.clock.instant()));
+        f.clock.advance(Duration.ofMinutes(6));
+        GraceKeys ring2 = GraceKeys.create(f.config, table.client(),
+                new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run), f.events, f.clock);
+        assertEquals(first.token(), ring2.tokens().rotate(rotate("GRACE01", "req-1")).token());
+        assertEquals(1, f.events.ofType(DomainEvent.TOKEN_ROTATED).size());
+    }
+
+    /** Two resends at once (the SDK's retry racing the original): both answers are the first call's. */
+    @Test
+    void concurrentCallsWithOneRequestId_rotateOnce_andAnswerAlike(TestTable table) throws Exception {
+        Fixture f = new Fixture(table);
+        String fleet = f.create("GRACE01");
+        int n = 4;
+        CyclicBarrier start = new CyclicBarrier(n);
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<CompletableFuture<String>> answers = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                answers.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                        return f.core.tokens().rotate(rotate("GRACE01", "req-race")).token();
+                    } catch (ConcurrentModificationException e) {
+                        return "retryable";
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, pool));
+            }
+            Set<String> tokens = new HashSet<>();
+            for (CompletableFuture<String> a : answers) {
+                tokens.add(a.get());
+            }
+            tokens.remove("retryable"); // allowed: the caller resends, and then gets the replay
+            assertEquals(1, tokens.size(), "every answer is the one rotation's token");
+            assertEquals(tokens.iterator().next(), f.core.tokens().rotate(rotate("GRACE01", "req-race")).token());
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, f.events.ofType(DomainEvent.TOKEN_ROTATED).size());
+        assertTrue(f.allowed(fleet));
+        assertEquals(List.of(), f.violations());
+    }
+
+    @Test
+    void aResentRevoke_answersAsTheFirst_andDoesNotRevokeTheNextPreviousToken(TestTable table) {
+        Fixture f = new Fixture(table);
+        f.create("GRACE01");
+        String second = f.rotate("GRACE01", hours(24));
+        RevokeResult first = f.core.tokens().revokeOld(new RevokeRequest("GRACE01", 0L, "rev-1"));
+        assertTrue(first.revoked());
+        String third = f.rotate("GRACE01", hours(24)); // second is now the previous token
+        RevokeResult resent = f.core.tokens().revokeOld(new RevokeRequest("GRACE01", 0L, "rev-1"));
+        assertEquals(first.previous(), resent.previous());
+        assertTrue(resent.revoked());
+        assertTrue(f.allowed(second), "the resend did not revoke the token that is previous now");
+        assertTrue(f.allowed(third));
+    }
+
+    @Test
+    void aResentSetStatus_doesNotUndoALaterChange(TestTable table) {
+        Fixture f = new Fixture(table);
+        String token = f.create("GRACE01");
+        f.core.tokens().setStatus(new StatusRequest("GRACE01", false, "off-1"));
+        f.core.tokens().setStatus(new StatusRequest("GRACE01", true, "on-1"));
+        assertTrue(f.core.tokens().setStatus(new StatusRequest("GRACE01", false, "off-1")).active() == false,
+                "the resend answers as the first call did");
+        assertTrue(f.core.tokens().describe("GRACE01").active(), "and changes nothing: the client stays active");
+        assertTrue(f.allowed(token));
+        assertEquals(2, f.events.ofType(DomainEvent.CLIENT_STATUS_CHANGED).size());
+    }
+}

@@ -37,6 +37,8 @@ class TemplateEnvironmentIT {
      * other name the code reads must be set by the template.
      */
     static final Map<String, String> UNSET_ON_PURPOSE = Map.ofEntries(
+            Map.entry("LEGACY_TOKENS", "an off switch for legacy keys (false); the template turns them off by"
+                    + " leaving LegacyKeyPattern empty instead"),
             Map.entry(AwsClients.DYNAMODB_ENDPOINT, "local only: DynamoDB Local; on AWS the SDK's regional endpoint"),
             Map.entry(AwsClients.SECRETSMANAGER_ENDPOINT, "local only: LocalStack; on AWS the regional endpoint"),
             Map.entry(AwsClients.EVENTBRIDGE_ENDPOINT, "local only: LocalStack or a loopback EventBridge; on AWS the"
@@ -61,7 +63,8 @@ class TemplateEnvironmentIT {
     @ParameterizedTest
     @EnumSource(Lambda.class)
     void function_readsEveryVariableTheTemplateSets_andNeedsNoOther(Lambda lambda, TestTable table) throws Exception {
-        Deployment.Function function = Template.load().deploy(table.name(), Map.of()).function(lambda.logicalId());
+        Deployment.Function function = Template.load().deploy(table.name(),
+                Map.of("LegacyKeyPattern", Lambda.SAMPLE_LEGACY_KEYS)).function(lambda.logicalId());
         Set<String> read;
         try (FunctionRun run = FunctionRun.start(lambda, function, table)) {
             lambda.exercise(run);

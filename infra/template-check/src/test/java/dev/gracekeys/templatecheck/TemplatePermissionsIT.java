@@ -50,7 +50,7 @@ class TemplatePermissionsIT {
     @EnumSource(Lambda.class)
     void everyRequestIsGranted_andEveryGrantIsUsed(Lambda lambda, TestTable table) throws Exception {
         Deployment.Function function = Template.load()
-                .deploy(table.name(), Map.of("BackfillBucketName", IMPORT_BUCKET))
+                .deploy(table.name(), Map.of("BackfillBucketName", IMPORT_BUCKET, "LegacyKeyPattern", Lambda.SAMPLE_LEGACY_KEYS))
                 .function(lambda.logicalId());
         List<AwsCallRecorder.Call> calls;
         try (FunctionRun run = FunctionRun.start(lambda, function, table)) {
@@ -106,7 +106,7 @@ class TemplatePermissionsIT {
     @EnumSource(Lambda.class)
     void publishingFunctions_putTheirEventsOnTheStacksBusOnly(Lambda lambda, TestTable table) throws Exception {
         Deployment.Function function = Template.load()
-                .deploy(table.name(), Map.of("BackfillBucketName", IMPORT_BUCKET))
+                .deploy(table.name(), Map.of("BackfillBucketName", IMPORT_BUCKET, "LegacyKeyPattern", Lambda.SAMPLE_LEGACY_KEYS))
                 .function(lambda.logicalId());
         List<LoopbackAws.Event> events;
         List<AwsCallRecorder.Call> calls;
@@ -226,6 +226,42 @@ class TemplatePermissionsIT {
             DELIVERY_ACTIONS.forEach(a -> expected.add(a + " on " + prefix));
         }
         assertEquals(expected, granted, lambda.logicalId());
+    }
+
+    /**
+     * Issue 11, defect 3: the internet-facing authorizer reads, and writes only last use. It may not
+     * put, delete or (thereby) transact items: it could otherwise mint a token for any client.
+     */
+    @Test
+    void authorizer_cannotPutOrDeleteItems() {
+        IamPolicy policy = Template.load().deploy("gracekeys-table", Map.of())
+                .function(Lambda.VERIFY_AUTHORIZER.logicalId()).policy();
+        String table = "arn:aws:dynamodb:" + Template.REGION + ":" + Template.ACCOUNT + ":table/gracekeys-table";
+        assertTrue(policy.allows("dynamodb:GetItem", table));
+        for (String write : List.of("dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+                "dynamodb:PartiQLInsert", "dynamodb:PartiQLDelete")) {
+            assertFalse(policy.allows(write, table), write);
+        }
+    }
+
+    /** The authorizer reads the token from the header the API caches by: one parameter feeds both. */
+    @Test
+    void authorizersIdentitySource_isTheApisIdentitySource() {
+        for (String source : List.of("$request.header.Authorization", "$request.header.x-api-key")) {
+            Deployment.Function f = Template.load().deploy("gracekeys-table", Map.of("AuthorizerIdentitySource", source))
+                    .function(Lambda.VERIFY_AUTHORIZER.logicalId());
+            assertEquals(source, f.environment().get("IDENTITY_SOURCE"));
+        }
+        assertTrue(java.util.regex.Pattern.compile("identitySource: !Ref AuthorizerIdentitySource").matcher(
+                readTemplate()).find(), "the HTTP API's authorizer takes the same parameter");
+    }
+
+    private static String readTemplate() {
+        try {
+            return java.nio.file.Files.readString(dev.gracekeys.lambda.LambdaTestKit.repoRoot().resolve("template.yaml"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** No statement of any function applies to every resource. */

@@ -99,16 +99,18 @@ final class LoadModel {
         return tokens.get(tokens.size() - 1);
     }
 
-    /** The previous-slot token before the latest rotation, if still pointed at (not killed). */
+    /**
+     * The token in the previous slot, if still pointed at (not killed). A grace-0 rotation revokes
+     * the demoted token without taking the slot, so the slot may hold an older token.
+     */
     Token livePrevious() {
-        if (tokens.size() < 2) {
-            return null;
-        }
-        Token p = tokens.get(tokens.size() - 2);
-        return p.killed() ? null : p;
+        return previousSlot == null || previousSlot.killed() ? null : previousSlot;
     }
 
+    private Token previousSlot;
+
     void demoted(Token t, long start, long end, Instant expiresAt) {
+        previousSlot = t;
         t.demoteStart = start;
         t.demoteEnd = end;
         t.expiresAt = micros(expiresAt);

@@ -28,7 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  * 0. Every push is then judged against {@link LoadModel}, the ground truth built from the ops
  * thread's own records.
  *
- * <p>The stack must run with {@code clockControl} and no authorizer cache (every push verified).
+ * <p>The stack must run with {@code clockControl}. With an authorizer cache (API Gateway's result
+ * TTL), give its TTL: a push may then get a decision made up to that long before it started (the
+ * documented revocation latency), so it is judged against every state its token had since then.
  * All traffic goes to the endpoints given (loopback).
  */
 public final class LoadRun {
@@ -55,7 +57,18 @@ public final class LoadRun {
     private record Push(LoadModel.Token token, long start, long end, LoadReport.Got got) {
     }
 
+    private final long cacheMicros;
+
     public LoadRun(URI httpEndpoint, URI lambdaEndpoint, LoadPlan plan, PrintStream progress) {
+        this(httpEndpoint, lambdaEndpoint, plan, progress, Duration.ZERO);
+    }
+
+    /**
+     * @param authorizerCache the stack's authorizer result TTL ({@code --authorizer-ttl}); a cached
+     *                        decision lives at most this long in wall time (clock moves only shorten it)
+     */
+    public LoadRun(URI httpEndpoint, URI lambdaEndpoint, LoadPlan plan, PrintStream progress, Duration authorizerCache) {
+        this.cacheMicros = authorizerCache.toNanos() / 1_000;
         this.http = httpEndpoint;
         this.lambda = lambdaEndpoint;
         this.plan = plan;
@@ -141,10 +154,12 @@ public final class LoadRun {
         Map<String, Object> r = invoke("rotate", Map.of("clientId", plan.clientId(), "graceSeconds", grace));
         long end = LoadModel.nowMicros();
         LoadModel.Token next = model.issued((String) r.get("token"), (String) r.get("tokenId"));
-        if (olderPrevious != null) { // MAX_PREVIOUS_TOKENS=1: pushed out of the slot (or pruned, if expired)
+        Object previous = r.get("previous");
+        // MAX_PREVIOUS_TOKENS=1: pushed out of the slot by the demoted token (or pruned, if expired).
+        // A grace-0 rotation revokes the demoted token instead and takes no slot: the older one stays.
+        if (olderPrevious != null && grace != 0) {
             model.killed(olderPrevious, LoadModel.Kill.DROPPED, start, end);
         }
-        Object previous = r.get("previous");
         if (grace == 0) {
             require(previous == null, "a grace-0 rotation reports no previous token");
             model.killed(before, LoadModel.Kill.REVOKED, start, end);
@@ -238,7 +253,8 @@ public final class LoadRun {
     /** Judges every finished push: all operations that can affect them are over. */
     private void judge() {
         for (Push p; (p = done.poll()) != null; ) {
-            report.add(model.expect(p.token, p.start, p.end), p.got, p.end - p.start, p.token, p.start, p.end);
+            // With a cache, the decision served may have been made up to its TTL before the push.
+            report.add(model.expect(p.token, p.start - cacheMicros, p.end), p.got, p.end - p.start, p.token, p.start, p.end);
         }
     }
 

@@ -223,7 +223,7 @@ class FuzzAuthorizerIT {
             for (String value : leaked) {
                 for (Map<String, Object> event : List.of(
                         Map.<String, Object>of("version", "2.0", "headers", Map.of("authorization", "Bearer " + value)),
-                        Map.<String, Object>of("version", "2.0", "headers", Map.of("x-api-key", value)),
+                        Map.<String, Object>of("version", "2.0", "type", "REQUEST", "headers", Map.of("authorization", "bearer " + value)),
                         Map.<String, Object>of("type", "TOKEN", "methodArn", VALID_ARN, "authorizationToken", value))) {
                     long before = counter.total();
                     Map<String, Object> out = handler.handleRequest(event, LambdaTestKit.lambdaContext());
@@ -246,7 +246,7 @@ class FuzzAuthorizerIT {
             }
             for (String key : legacyKeys) {
                 assertTrue(isAllowed(handler.handleRequest(Map.of("version", "2.0", "headers",
-                        Map.of("x-api-key", key)), LambdaTestKit.lambdaContext())), "an imported legacy key verifies");
+                        Map.of("authorization", "Bearer " + key)), LambdaTestKit.lambdaContext())), "an imported legacy key verifies");
             }
         }
         System.out.println("[FuzzAuthorizerIT] leaked table: " + leaked.size() + " distinct values from " + items.size()
@@ -647,7 +647,8 @@ class FuzzAuthorizerIT {
 
         /**
          * An event carrying {@code token} where the protocol reads it: {@code Authorization: Bearer},
-         * {@code x-api-key}, or a TOKEN event's {@code authorizationToken}, header names in any case.
+         * or a TOKEN event's {@code authorizationToken}, header names in any case (the identity source is
+         * Authorization; x-api-key is never read then).
          * No other value in the event is usable as a token.
          */
         Map<String, Object> withToken(String token) {
@@ -662,11 +663,8 @@ class FuzzAuthorizerIT {
             // The event's junk headers hold nothing usable as a token; without token-named ones, the
             // token below is the one read.
             Map<String, Object> h = headersWithoutTokenNames(e);
-            if (in.chance(0.65)) {
-                h.put(in.pick(AUTH_NAMES), scheme + token + pad);
-            } else {
-                h.put(in.pick(API_KEY_NAMES), pad + token + pad);
-            }
+            // The identity source is Authorization (the default): the only header read.
+            h.put(in.pick(AUTH_NAMES), scheme + token + pad);
             e.put("headers", h);
             return e;
         }
@@ -682,7 +680,7 @@ class FuzzAuthorizerIT {
                         + token);
                 case 2 -> h.put(in.pick(AUTH_NAMES), token); // bare token: only a TOKEN authorizer takes it
                 case 3 -> h.put(in.pick(AUTH_NAMES), "Bearer " + token + " ".repeat(MAX_HEADER_CHARS)); // oversized
-                case 4 -> h.put(in.pick(API_KEY_NAMES), "Bearer " + token); // a scheme in x-api-key
+                case 4 -> h.put(in.pick(API_KEY_NAMES), in.chance(0.5) ? token : "Bearer " + token); // not the identity source
                 case 5 -> h.put(in.pick(API_KEY_NAMES), token + "," + token); // two values joined
                 case 6 -> e.put("authorizationToken", token); // a TOKEN field in a REQUEST event
                 case 7 -> e.put("identitySource", List.of("Bearer " + token));

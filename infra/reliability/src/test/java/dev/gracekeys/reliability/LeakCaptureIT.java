@@ -203,7 +203,7 @@ class LeakCaptureIT {
         String eventsFile;
         try (LeakScanner.Capture capture = new LeakScanner.Capture()) {
             try (dev.gracekeys.local.LocalStack stack = dev.gracekeys.local.LocalStack.start(
-                    new dev.gracekeys.local.LocalOptions(dir, true, 0, 0, 0, 0, true), Map.of("PEPPER", pepperB64),
+                    new dev.gracekeys.local.LocalOptions(dir, true, 0, 0, 0, 0, true), Map.of("PEPPER", pepperB64, "LEGACY_KEY_PATTERN", dev.gracekeys.core.testing.Fixture.LEGACY_KEYS),
                     new java.io.PrintStream(console, true, StandardCharsets.UTF_8))) {
                 Wire wire = new Wire(stack, bodies, tokens);
                 String t1 = wire.rotate("{\"clientId\":\"WIRE01\",\"create\":true,\"name\":\"Wire fleet\"}");
@@ -520,7 +520,7 @@ class LeakCaptureIT {
                 }
                 case 1 -> {
                     event = new LinkedHashMap<>(Map.of("version", "2.0", "type", "REQUEST", "routeArn", VALID_ARN,
-                            "headers", Map.of("x-api-key", token)));
+                            "headers", Map.of("Authorization", "bearer " + token)));
                 }
                 default -> {
                     event = new LinkedHashMap<>(Map.of("type", "TOKEN", "methodArn", VALID_ARN,

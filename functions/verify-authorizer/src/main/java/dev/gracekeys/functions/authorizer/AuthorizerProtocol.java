@@ -24,9 +24,8 @@ import java.util.regex.Pattern;
  * The token is read from the API's identity source only ({@link IdentitySource}): the header API
  * Gateway caches the decision under. Never from another header: API Gateway would serve an allow
  * cached under one header's value to every caller sending that value, whatever else they send.
- * For a v2 event that carries {@code identitySource}, the header's value must be one of its values
- * (else the API and the function disagree on the source, and every push is denied). Header names
- * are matched case-insensitively.
+ * template.yaml gives the function the API's own identity source setting (template-check keeps the
+ * two in step). Header names are matched case-insensitively.
  */
 final class AuthorizerProtocol {
 
@@ -65,19 +64,8 @@ final class AuthorizerProtocol {
             Map<?, ?> headers = e.get("headers") instanceof Map<?, ?> h ? h : Map.of();
             String value = header(headers, source.header());
             token = source == IdentitySource.AUTHORIZATION ? fromAuthorizationValue(value, false) : trimmed(value);
-            if (token != null && v2 && e.containsKey("identitySource") && !isIdentitySource(e.get("identitySource"), value)) {
-                token = null; // not the value API Gateway caches this decision under
-            }
         }
         return new Request(v2, token, methodArn);
-    }
-
-    private static boolean isIdentitySource(Object identitySource, String value) {
-        String presented = value.trim();
-        if (identitySource instanceof List<?> values) {
-            return values.stream().anyMatch(v -> v instanceof String s && s.trim().equals(presented));
-        }
-        return identitySource instanceof String s && s.trim().equals(presented);
     }
 
     static Map<String, Object> respond(Request request, Verdict verdict) {

@@ -36,15 +36,6 @@ class AuthorizerProtocolTest {
     }
 
     @Test
-    void v2Events_mustCarryTheHeaderValue_asTheirIdentitySource() {
-        Map<String, Object> headers = Map.of("authorization", "Bearer t1");
-        assertEquals("t1", v2(headers, List.of("Bearer t1")).token());
-        assertNull(v2(headers, List.of("Bearer t2")).token(), "API Gateway cached under another value");
-        assertNull(v2(headers, List.of("t1")).token(), "the API's identity source is another header");
-        assertEquals("t1", v2(headers, null).token(), "no identitySource given: the header decides");
-    }
-
-    @Test
     void identitySourceSetting_acceptsTheTemplateValues_andRejectsOthers() {
         assertEquals(IdentitySource.AUTHORIZATION, IdentitySource.fromSetting(null));
         assertEquals(IdentitySource.AUTHORIZATION, IdentitySource.fromSetting("$request.header.Authorization"));
@@ -125,14 +116,5 @@ class AuthorizerProtocolTest {
 
     private static AuthorizerProtocol.Request parse(Map<String, Object> headers, IdentitySource source) {
         return AuthorizerProtocol.parse(Map.of("type", "REQUEST", "methodArn", ARN, "headers", headers), source);
-    }
-
-    private static AuthorizerProtocol.Request v2(Map<String, Object> headers, List<String> identitySource) {
-        Map<String, Object> event = new HashMap<>(Map.of("version", "2.0", "type", "REQUEST", "routeArn", ARN,
-                "headers", headers));
-        if (identitySource != null) {
-            event.put("identitySource", identitySource);
-        }
-        return AuthorizerProtocol.parse(event, IdentitySource.AUTHORIZATION);
     }
 }

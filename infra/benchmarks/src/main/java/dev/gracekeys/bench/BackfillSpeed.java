@@ -121,7 +121,7 @@ public final class BackfillSpeed {
     }
 
     private static GraceKeys core(LocalDynamo ddb, String table, String pepper, DynamoCounter counter) {
-        return GraceKeys.create(GraceKeysConfig.defaults(table), ddb.client(counter), Pepper.fromBase64(pepper),
+        return GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter), Pepper.fromBase64(pepper),
                 EventPublisher.NONE, Clock.systemUTC());
     }
 

@@ -15,6 +15,12 @@ final class LegacyKeys {
 
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+    /**
+     * The legacy-key format the benchmarks declare (LEGACY_KEY_PATTERN): these keys, and the
+     * function probe's. Only keys matching it cost a read.
+     */
+    static final String PATTERN = "lk[A-Za-z0-9]{38}|legacy-[a-z0-9-]{16,64}";
+
     private LegacyKeys() {
     }
 

@@ -90,6 +90,7 @@ final class LocalDynamo implements AutoCloseable {
         settings.put("DYNAMODB_ENDPOINT", endpoint().toString());
         settings.put("AWS_REGION", "us-east-1");
         settings.put("PEPPER", pepper);
+        settings.put("LEGACY_KEY_PATTERN", LegacyKeys.PATTERN);
         return settings;
     }
 

@@ -131,7 +131,7 @@ public final class RequestsPerVerify {
         String table = ddb.newTable("rpv");
         String pepper = LocalDynamo.newPepper();
         SimClock clock = new SimClock();
-        GraceKeys seeding = GraceKeys.create(GraceKeysConfig.defaults(table), ddb.client(), Pepper.fromBase64(pepper),
+        GraceKeys seeding = GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), Pepper.fromBase64(pepper),
                 EventPublisher.NONE, clock);
         List<Fleet.Client> fleet = Fleet.createAndRotate(seeding, "RPV", clients, null, 4, "clients");
         Cli.progress("requests per verify: %d clients seeded; %d verifies over %d simulated minutes",

@@ -90,7 +90,7 @@ public final class SweepCost {
         SimClock clock = new SimClock();
         DynamoCounter counter = new DynamoCounter();
         Pepper pepper = Pepper.fromBase64(LocalDynamo.newPepper());
-        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table), ddb.client(counter), pepper,
+        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter), pepper,
                 EventPublisher.NONE, clock);
 
         long seedStart = System.nanoTime();

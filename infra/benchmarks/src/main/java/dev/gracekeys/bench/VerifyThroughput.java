@@ -130,7 +130,7 @@ public final class VerifyThroughput {
                                  Duration window, int rounds) throws Exception {
         String table = ddb.newTable("throughput");
         String pepper = LocalDynamo.newPepper();
-        GraceKeys seeding = GraceKeys.create(GraceKeysConfig.defaults(table), ddb.client(), Pepper.fromBase64(pepper),
+        GraceKeys seeding = GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), Pepper.fromBase64(pepper),
                 EventPublisher.NONE, Clock.systemUTC());
         long seedStart = System.nanoTime();
         List<Fleet.Client> fleet = Fleet.createAndRotate(seeding, "TP", clients, null, 4, "clients");

@@ -115,7 +115,7 @@ class HarnessesIT {
     void clonedClients_areLikeImportedOnes_andVerifyWithTheirOwnKeys() throws Exception {
         String table = ddb.newTable("clones");
         Pepper pepper = Pepper.fromBase64(LocalDynamo.newPepper());
-        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table), ddb.client(), pepper, EventPublisher.NONE,
+        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), pepper, EventPublisher.NONE,
                 Clock.systemUTC());
         ClonedClients.seed(core, ddb.client(), table, pepper, "CLONE", 30, 3, "test clones");
 

@@ -75,4 +75,46 @@ class ValidationIT {
         assertEquals(f.clock.instant().plus(f.config.maxGrace()), r.previous().expiresAt());
         assertNotNull(f.core.tokens().rotate(new RotateRequest("a.B-c_9" + "x".repeat(57), null, true, null)));
     }
+
+    /**
+     * Issue 11, defect 11: a clientId that is unknown and has the shape of a key (a GraceKeys token,
+     * or a key matching the declared legacy format) is never quoted back in an error, whichever
+     * operation it was sent to, nor when DynamoDB cannot answer; an ordinary unknown id still is.
+     */
+    @Test
+    void unknownClientId_shapedLikeAKey_isNeverQuotedBack(TestTable table) throws Exception {
+        Fixture f = new Fixture(table);
+        String token = f.create("GRACE01");
+        String legacy = "legacy-key-0123456789abcdefXYZ";
+        var tokens = f.core.tokens();
+        for (String pasted : List.of(token, legacy)) {
+            List<Executable> calls = List.of(
+                    () -> tokens.rotate(new RotateRequest(pasted, null, null, null)),
+                    () -> tokens.revokeOld(new RevokeRequest(pasted, null)),
+                    () -> tokens.setStatus(new StatusRequest(pasted, false)),
+                    () -> tokens.describe(new DescribeRequest(pasted, null, null)));
+            for (Executable call : calls) {
+                ClientNotFoundException e = assertThrows(ClientNotFoundException.class, call);
+                assertFalse(e.getMessage().contains(pasted), e.getMessage());
+                assertTrue(e.getMessage().contains("describe lists clients"), e.getMessage());
+            }
+        }
+        ClientNotFoundException plain = assertThrows(ClientNotFoundException.class,
+                () -> tokens.rotate(new RotateRequest("NOPE01", null, null, null)));
+        assertTrue(plain.getMessage().contains("'NOPE01'"), plain.getMessage());
+
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        GraceKeys unreachable = GraceKeys.create(f.config, dev.gracekeys.core.testing.DynamoDbLocalExtension.client(
+                        java.net.URI.create("http://127.0.0.1:" + closedPort), new dev.gracekeys.core.testing.RequestCounter()),
+                Fixture.PEPPER, f.events, f.clock);
+        StoreUnavailableException down = assertThrows(StoreUnavailableException.class,
+                () -> unreachable.tokens().rotate(new RotateRequest(legacy, null, null, null)));
+        assertFalse(String.valueOf(down.getMessage()).contains(legacy), down.getMessage());
+        for (Throwable t = down; t != null; t = t.getCause()) {
+            assertFalse(String.valueOf(t.getMessage()).contains(legacy), "in a cause: " + t);
+        }
+    }
 }

@@ -60,8 +60,19 @@ public class CoreFactory {
         return bus == null ? new LoggingEventPublisher() : EventBridgePublisher.create(clients, http, bus);
     }
 
+    /**
+     * The functions that hash tokens (verify-authorizer, rotate, backfill) are deployed with
+     * {@code PEPPER_SECRET_ID} and read the pepper at start-up, so a missing or unreadable secret
+     * fails the init (and the deployment), not a request. The others (describe, set-status,
+     * revoke-old, expire-sweep) never hash: they are deployed without the secret and without the
+     * right to read it, and get a ring that would say so if anything ever asked it for a pepper.
+     */
     @Singleton
     PepperRing peppers(Settings settings, SecretsManagerAccess secrets, Clock clock) {
+        if (!PepperSettings.configured(settings)) {
+            return PepperRing.onFirstUse(PepperSettings.none(), clock,
+                    Duration.ofSeconds(PepperSettings.DEFAULT_REFRESH_SECONDS));
+        }
         // The Secrets Manager client is built only when a secret id is set.
         return new PepperRing(PepperSettings.source(settings, secrets), clock,
                 Duration.ofSeconds(settings.intOrDefault(PepperSettings.PEPPER_REFRESH_SECONDS,

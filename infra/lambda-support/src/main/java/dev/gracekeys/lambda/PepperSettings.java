@@ -26,6 +26,19 @@ public final class PepperSettings {
     private PepperSettings() {
     }
 
+    /** Whether this function is given a pepper at all (the secret on AWS, or one inline locally). */
+    public static boolean configured(Settings settings) {
+        return settings.get(PEPPER_SECRET_ID) != null || settings.get(PEPPER) != null;
+    }
+
+    /** The source of a function deployed without a pepper: it refuses, saying what to set. */
+    public static PepperSource none() {
+        return () -> {
+            throw new IllegalStateException("this function has no pepper (" + PEPPER_SECRET_ID + " is not set), so it"
+                    + " cannot hash tokens; only verify-authorizer, rotate and backfill are deployed with one");
+        };
+    }
+
     public static PepperSource source(Settings settings, Supplier<SecretsManagerClient> secrets) {
         String secretId = settings.get(PEPPER_SECRET_ID);
         if (secretId != null) {

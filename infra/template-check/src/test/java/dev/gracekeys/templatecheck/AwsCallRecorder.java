@@ -7,6 +7,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
@@ -25,10 +26,15 @@ import software.amazon.awssdk.services.secretsmanager.model.PutSecretValueReques
 import software.amazon.awssdk.services.secretsmanager.model.UpdateSecretVersionStageRequest;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Records what a function asks of AWS, as the IAM action and resource ARN each request needs.
@@ -58,8 +64,24 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class AwsCallRecorder implements ExecutionInterceptor {
 
-    /** One permission a request needed: {@code operation} is the SDK's, for messages. */
-    record Call(String operation, String action, String resource) {
+    private static final String PARTITION_KEY = dev.gracekeys.core.store.dynamodb.TableSchema.PK;
+
+    /** The condition keys {@link #context} works out for DynamoDB item requests. */
+    static final String LEADING_KEYS = "dynamodb:LeadingKeys";
+    static final String ATTRIBUTES = "dynamodb:Attributes";
+    static final String RETURN_VALUES = "dynamodb:ReturnValues";
+
+    /**
+     * One permission a request needed: {@code operation} is the SDK's, for messages; {@code context}
+     * the values of the condition keys IAM evaluates for it (a key absent when it does not apply or
+     * is not worked out).
+     */
+    record Call(String operation, String action, String resource, Map<String, List<String>> context) {
+
+        Call(String operation, String action, String resource) {
+            this(operation, action, resource, Map.of());
+        }
+
         @Override
         public String toString() {
             return action + " on " + resource + " (" + operation + ")";
@@ -83,13 +105,18 @@ final class AwsCallRecorder implements ExecutionInterceptor {
     static List<Call> permissions(String operation, SdkRequest request, String region) {
         List<Call> needed = new ArrayList<>();
         if (request instanceof GetItemRequest r) {
-            needed.add(new Call(operation, "dynamodb:GetItem", table(region, r.tableName())));
+            needed.add(new Call(operation, "dynamodb:GetItem", table(region, r.tableName()), context(r.key(),
+                    r.expressionAttributeNames(), null, r.projectionExpression(), null)));
         } else if (request instanceof PutItemRequest r) {
-            needed.add(new Call(operation, "dynamodb:PutItem", table(region, r.tableName())));
+            needed.add(new Call(operation, "dynamodb:PutItem", table(region, r.tableName()), context(r.item(),
+                    r.expressionAttributeNames(), r.item().keySet(), r.conditionExpression(), r.returnValuesAsString())));
         } else if (request instanceof UpdateItemRequest r) {
-            needed.add(new Call(operation, "dynamodb:UpdateItem", table(region, r.tableName())));
+            needed.add(new Call(operation, "dynamodb:UpdateItem", table(region, r.tableName()), context(r.key(),
+                    r.expressionAttributeNames(), r.key().keySet(), both(r.updateExpression(), r.conditionExpression()),
+                    r.returnValuesAsString())));
         } else if (request instanceof DeleteItemRequest r) {
-            needed.add(new Call(operation, "dynamodb:DeleteItem", table(region, r.tableName())));
+            needed.add(new Call(operation, "dynamodb:DeleteItem", table(region, r.tableName()), context(r.key(),
+                    r.expressionAttributeNames(), r.key().keySet(), r.conditionExpression(), r.returnValuesAsString())));
         } else if (request instanceof QueryRequest r) {
             needed.add(new Call(operation, "dynamodb:Query", index(region, r.tableName(), r.indexName())));
         } else if (request instanceof ScanRequest r) {
@@ -125,15 +152,73 @@ final class AwsCallRecorder implements ExecutionInterceptor {
 
     private static Call transactItem(String operation, TransactWriteItem item, String region) {
         if (item.put() != null) {
-            return new Call(operation, "dynamodb:PutItem", table(region, item.put().tableName()));
+            var p = item.put();
+            return new Call(operation, "dynamodb:PutItem", table(region, p.tableName()),
+                    context(p.item(), p.expressionAttributeNames(), p.item().keySet(), p.conditionExpression(), null));
         }
         if (item.update() != null) {
-            return new Call(operation, "dynamodb:UpdateItem", table(region, item.update().tableName()));
+            var u = item.update();
+            return new Call(operation, "dynamodb:UpdateItem", table(region, u.tableName()), context(u.key(),
+                    u.expressionAttributeNames(), u.key().keySet(), both(u.updateExpression(), u.conditionExpression()),
+                    null));
         }
         if (item.delete() != null) {
-            return new Call(operation, "dynamodb:DeleteItem", table(region, item.delete().tableName()));
+            var d = item.delete();
+            return new Call(operation, "dynamodb:DeleteItem", table(region, d.tableName()),
+                    context(d.key(), d.expressionAttributeNames(), d.key().keySet(), d.conditionExpression(), null));
         }
-        return new Call(operation, "dynamodb:ConditionCheckItem", table(region, item.conditionCheck().tableName()));
+        var c = item.conditionCheck();
+        return new Call(operation, "dynamodb:ConditionCheckItem", table(region, c.tableName()),
+                context(c.key(), c.expressionAttributeNames(), c.key().keySet(), c.conditionExpression(), null));
+    }
+
+    /** Words of DynamoDB's expression grammar, never attribute names. */
+    private static final Set<String> EXPRESSION_WORDS = Set.of("SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT",
+            "BETWEEN", "IN", "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains",
+            "size", "if_not_exists", "list_append", "null");
+    private static final Pattern NAME = Pattern.compile("(?<![:#\\w])(#?[A-Za-z_][A-Za-z0-9_]*)");
+
+    /**
+     * The condition context of one item request, as DynamoDB gives it to IAM:
+     * {@code dynamodb:LeadingKeys} the partition key's value; {@code dynamodb:Attributes} every
+     * top-level attribute the request names (its key attributes, the item it puts, and the names in
+     * its update, condition or projection expression, {@code #placeholders} resolved), or absent for
+     * a read without a projection (it reads every attribute); {@code dynamodb:ReturnValues} when set.
+     */
+    static Map<String, List<String>> context(Map<String, AttributeValue> key, Map<String, String> names,
+                                             Set<String> keyAttributes, String expressions, String returnValues) {
+        Map<String, List<String>> context = new LinkedHashMap<>();
+        AttributeValue pk = key.get(PARTITION_KEY);
+        if (pk != null && pk.s() != null) {
+            context.put(LEADING_KEYS, List.of(pk.s()));
+        }
+        if (keyAttributes != null || expressions != null) {
+            Set<String> attributes = new TreeSet<>(keyAttributes == null ? Set.of() : keyAttributes);
+            if (expressions != null) {
+                Matcher m = NAME.matcher(expressions);
+                while (m.find()) {
+                    String word = m.group(1);
+                    if (word.startsWith("#")) {
+                        String name = names.get(word);
+                        if (name == null) {
+                            throw new AssertionError("expression placeholder " + word + " has no name in " + expressions);
+                        }
+                        attributes.add(name);
+                    } else if (!EXPRESSION_WORDS.contains(word)) {
+                        attributes.add(word);
+                    }
+                }
+            }
+            context.put(ATTRIBUTES, List.copyOf(attributes));
+        }
+        if (returnValues != null) {
+            context.put(RETURN_VALUES, List.of(returnValues));
+        }
+        return context;
+    }
+
+    private static String both(String update, String condition) {
+        return condition == null ? update : update + " " + condition;
     }
 
     /** A secret's ARN: as given, or the stand-in ARN of a secret given by name. */

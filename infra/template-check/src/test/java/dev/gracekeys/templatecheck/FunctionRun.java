@@ -27,7 +27,8 @@ import java.util.Set;
  *   <li>the table is a DynamoDB Local table ({@code Ref TokensTable} evaluates to its name, and
  *       {@code DYNAMODB_ENDPOINT} points at it);</li>
  *   <li>the pepper is given inline as {@code PEPPER} instead of read from the secret that
- *       {@code PEPPER_SECRET_ID} names; for a run {@linkplain Lambda#duringPepperRotation() during a
+ *       {@code PEPPER_SECRET_ID} names (a function the template gives no pepper secret gets no
+ *       pepper at all); for a run {@linkplain Lambda#duringPepperRotation() during a
  *       pepper rotation}, {@code PEPPER} is a new pepper and {@code PEPPER_PREVIOUS} the one the
  *       samples were seeded with (on AWS: the secret's AWSCURRENT and AWSPREVIOUS versions);</li>
  *   <li>{@code AWS_REGION}, which Lambda sets, is set here;</li>
@@ -63,8 +64,12 @@ final class FunctionRun implements AutoCloseable {
                     + Template.TABLE + "), is " + function.environment().get("TABLE_NAME"));
         }
         Map<String, String> values = new HashMap<>(function.environment());
-        values.remove(PepperSettings.PEPPER_SECRET_ID); // no Secrets Manager here: the pepper comes inline
-        if (lambda.duringPepperRotation()) {
+        // No Secrets Manager here: the pepper comes inline, and only to the functions the template
+        // gives the pepper secret; the others run with no pepper at all, as on AWS.
+        boolean hasPepper = values.remove(PepperSettings.PEPPER_SECRET_ID) != null;
+        if (!hasPepper) {
+            // nothing: a function that never hashes must work without one
+        } else if (lambda.duringPepperRotation()) {
             values.put(PepperSettings.PEPPER, ROTATED_PEPPER);
             values.put(PepperSettings.PEPPER_PREVIOUS, local.get(PepperSettings.PEPPER));
         } else {

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The seven functions of DESIGN.md, their handler classes, and what a contract run does with each:
  * its sample events from {@code events/<name>/}, chosen so that together they take every path
  * that reaches AWS (each kind of write in a transaction, each index, S3, the events each function
- * publishes, token delivery, the re-keying of a token during a pepper rotation), since the checks
+ * publishes, token delivery, a verify during a pepper rotation), since the checks
  * are only as good as the calls they see. Each run asserts its outcome, so a run that failed early
  * cannot pass for one that made no calls.
  */
@@ -155,8 +155,16 @@ enum Lambda {
     abstract void exercise(FunctionRun run);
 
     /**
+     * Whether it hashes tokens and so needs the pepper: verify-authorizer, rotate, backfill. The
+     * others are deployed without the pepper secret and run here without any pepper.
+     */
+    boolean hashesTokens() {
+        return this == VERIFY_AUTHORIZER || this == ROTATE || this == BACKFILL;
+    }
+
+    /**
      * Whether the run holds a new pepper as current and the samples' as previous (a pepper rotation
-     * under way), so that tokens are re-keyed at their first use: only the authorizer re-keys.
+     * under way), so that the verify finds tokens under the previous pepper's key (nothing re-keys).
      */
     boolean duringPepperRotation() {
         return false;

@@ -1,12 +1,16 @@
 package dev.gracekeys.templatecheck;
 
 import dev.gracekeys.core.events.DomainEvent;
+import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.TestTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 import java.util.List;
 import java.util.Map;
@@ -62,7 +66,7 @@ class TemplatePermissionsIT {
 
         Set<String> denied = new TreeSet<>();
         for (AwsCallRecorder.Call call : calls) {
-            if (!function.policy().allows(call.action(), call.resource())) {
+            if (!function.policy().allows(call)) {
                 denied.add(call.toString());
             }
         }
@@ -82,10 +86,11 @@ class TemplatePermissionsIT {
                                         + action + " on " + resource);
                     }
                     if (action.equals("secretsmanager:GetSecretValue") && resource.equals(Template.PEPPER_SECRET_ARN)) {
-                        continue; // the pepper comes inline here: everyFunction_mayReadThePepperSecret...
+                        continue; // the pepper comes inline here: onlyFunctionsThatHash_mayReadThePepperSecret...
                     }
                     boolean used = calls.stream().anyMatch(c -> IamPolicy.glob(action, c.action(), true)
-                            && IamPolicy.glob(resource, c.resource(), false));
+                            && IamPolicy.glob(resource, c.resource(), false)
+                            && statement.conditions().stream().allMatch(k -> k.holds(c.context())));
                     if (!used && !GRANTED_BUT_NOT_EXERCISED.containsKey(function.logicalId() + " " + action)) {
                         unused.add(action + " on " + resource);
                     }
@@ -197,15 +202,22 @@ class TemplatePermissionsIT {
     }
 
     /**
-     * Every function reads the pepper at start-up and after each refresh (AWSCURRENT and AWSPREVIOUS):
-     * GetSecretValue on that one secret and no other. Its other Secrets Manager grants are rotate's
-     * delivery actions on the delivery prefix, and nothing else.
+     * The three functions that hash tokens (verify-authorizer, rotate, backfill) read the pepper at
+     * start-up and after each refresh (AWSCURRENT and AWSPREVIOUS): GetSecretValue on that one
+     * secret and no other. The four that never hash (describe, set-status, revoke-old,
+     * expire-sweep) get neither the secret's id nor the right to read it: a flaw in one of them
+     * cannot leak the pepper. (Their permission runs above run them with no pepper at all.) The
+     * only other Secrets Manager grants are rotate's delivery actions on the delivery prefix.
      */
     @ParameterizedTest
     @EnumSource(Lambda.class)
-    void everyFunction_mayReadThePepperSecret_andNoOtherSecret(Lambda lambda) {
-        IamPolicy policy = Template.load().deploy("gracekeys-table", Map.of()).function(lambda.logicalId()).policy();
-        assertTrue(policy.allows("secretsmanager:GetSecretValue", Template.PEPPER_SECRET_ARN));
+    void onlyFunctionsThatHash_mayReadThePepperSecret_andNoneAnyOtherSecret(Lambda lambda) {
+        Deployment.Function function = Template.load().deploy("gracekeys-table", Map.of()).function(lambda.logicalId());
+        IamPolicy policy = function.policy();
+        assertEquals(lambda.hashesTokens(), policy.allows("secretsmanager:GetSecretValue", Template.PEPPER_SECRET_ARN),
+                lambda.logicalId());
+        assertEquals(lambda.hashesTokens(), function.environment().containsKey("PEPPER_SECRET_ID"), lambda.logicalId());
+        assertEquals(lambda.hashesTokens(), function.environment().containsKey("PEPPER_REFRESH_SECONDS"), lambda.logicalId());
         assertFalse(policy.allows("secretsmanager:GetSecretValue", OTHER_SECRET_ARN));
         assertFalse(policy.allows("secretsmanager:GetSecretValue", DELIVERY_SECRET_ARN));
         Set<String> granted = new TreeSet<>();
@@ -219,7 +231,10 @@ class TemplatePermissionsIT {
                 }
             }
         }
-        Set<String> expected = new TreeSet<>(Set.of("secretsmanager:GetSecretValue on " + Template.PEPPER_SECRET_ARN));
+        Set<String> expected = new TreeSet<>();
+        if (lambda.hashesTokens()) {
+            expected.add("secretsmanager:GetSecretValue on " + Template.PEPPER_SECRET_ARN);
+        }
         if (lambda == Lambda.ROTATE) {
             String prefix = "arn:aws:secretsmanager:" + Template.REGION + ":" + Template.ACCOUNT + ":secret:"
                     + Template.load().parameter("DeliverySecretsPrefix").get("Default") + "*";
@@ -236,12 +251,62 @@ class TemplatePermissionsIT {
     void authorizer_cannotPutOrDeleteItems() {
         IamPolicy policy = Template.load().deploy("gracekeys-table", Map.of())
                 .function(Lambda.VERIFY_AUTHORIZER.logicalId()).policy();
-        String table = "arn:aws:dynamodb:" + Template.REGION + ":" + Template.ACCOUNT + ":table/gracekeys-table";
-        assertTrue(policy.allows("dynamodb:GetItem", table));
         for (String write : List.of("dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
-                "dynamodb:PartiQLInsert", "dynamodb:PartiQLDelete")) {
-            assertFalse(policy.allows(write, table), write);
+                "dynamodb:PartiQLInsert", "dynamodb:PartiQLDelete", "dynamodb:PartiQLUpdate", "dynamodb:Query",
+                "dynamodb:Scan", "dynamodb:BatchGetItem")) {
+            assertFalse(policy.allows(write, TABLE_ARN), write);
         }
+    }
+
+    /**
+     * Issue 11, defect 3: what the authorizer may read and write is narrowed to the last use of a
+     * token item by IAM conditions. Its real requests are allowed (the permission run above); these
+     * requests, which a compromised authorizer might make, are denied: giving a token a new expiry,
+     * reactivating it, moving it to another client, writing or reading a client item or a recorded
+     * ops answer, reading values back from an update.
+     */
+    @Test
+    void authorizer_mayOnlyReadTokenItems_andWriteTheirLastUse() {
+        IamPolicy policy = Template.load().deploy("gracekeys-table", Map.of())
+                .function(Lambda.VERIFY_AUTHORIZER.logicalId()).policy();
+        String token = TableSchema.TOKEN_PREFIX + "x9Q";
+        assertTrue(policy.allows(get(token, null)), "read a token item");
+        assertTrue(policy.allows(update(token, "SET #lu = :now", "attribute_exists(#pk)", null)), "record last use");
+        assertTrue(policy.allows(update(token, "SET #lu = :now", null, "NONE")), "record last use, ReturnValues NONE");
+
+        assertFalse(policy.allows(get(TableSchema.CLIENT_PREFIX + "GRACE01", null)), "read a client");
+        assertFalse(policy.allows(get(TableSchema.REQUEST_PREFIX + "r-1", null)), "read a recorded ops answer");
+        assertFalse(policy.allows(update(TableSchema.CLIENT_PREFIX + "GRACE01", "SET #lu = :now", null, null)),
+                "write a client item");
+        for (String attribute : List.of(TableSchema.EXPIRES_AT, TableSchema.ACTIVE, TableSchema.CLIENT_ID,
+                TableSchema.SLOT, TableSchema.TTL, TableSchema.EXPIRY_SHARD, TableSchema.TOKEN_ID)) {
+            assertFalse(policy.allows(update(token, "SET #lu = :now, " + attribute + " = :v", null, null)),
+                    "write " + attribute);
+            assertFalse(policy.allows(update(token, "REMOVE " + attribute, null, null)), "remove " + attribute);
+        }
+        assertFalse(policy.allows(update(token, "SET #lu = :now", null, "ALL_OLD")), "read an item back");
+        assertFalse(policy.allows(update(token, "SET #lu = :now", null, "ALL_NEW")), "read an item back");
+    }
+
+    private static final String TABLE_ARN = "arn:aws:dynamodb:" + Template.REGION + ":" + Template.ACCOUNT
+            + ":table/gracekeys-table";
+
+    private static AwsCallRecorder.Call get(String pk, String projection) {
+        GetItemRequest r = GetItemRequest.builder().tableName("gracekeys-table").key(key(pk))
+                .projectionExpression(projection).build();
+        return AwsCallRecorder.permissions("DynamoDb.GetItem", r, Template.REGION).get(0);
+    }
+
+    private static AwsCallRecorder.Call update(String pk, String update, String condition, String returnValues) {
+        UpdateItemRequest r = UpdateItemRequest.builder().tableName("gracekeys-table").key(key(pk))
+                .updateExpression(update).conditionExpression(condition)
+                .expressionAttributeNames(Map.of("#lu", TableSchema.LAST_USED_AT, "#pk", TableSchema.PK))
+                .returnValues(returnValues).build();
+        return AwsCallRecorder.permissions("DynamoDb.UpdateItem", r, Template.REGION).get(0);
+    }
+
+    private static Map<String, AttributeValue> key(String pk) {
+        return Map.of(TableSchema.PK, AttributeValue.fromS(pk), TableSchema.SK, AttributeValue.fromS("TOKEN"));
     }
 
     /** The authorizer reads the token from the header the API caches by: one parameter feeds both. */

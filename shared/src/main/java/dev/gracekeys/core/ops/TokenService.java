@@ -460,6 +460,12 @@ public final class TokenService {
                 return new ClientNotFoundException("no such client: the clientId given looks like a token, not a"
                         + " client id; describe lists clients");
             }
+            if (looksLikeLegacyKey(clientId)) {
+                // Maybe a legacy key pasted as clientId: an unknown id of that shape is never quoted back.
+                return new ClientNotFoundException("no such client: the clientId given is unknown and has the shape"
+                        + " of a legacy key (LEGACY_KEY_PATTERN), so it is not shown here; check the id (describe"
+                        + " lists clients)");
+            }
             return new ClientNotFoundException("no client '" + clientId + "': check the id (describe lists"
                     + " clients), or create it with {\"clientId\":\"" + clientId + "\",\"create\":true}");
         });
@@ -479,6 +485,10 @@ public final class TokenService {
     }
 
     /** A GraceKeys token (prefix and valid checksum) where a client id belongs: never echo or store it. */
+    private boolean looksLikeLegacyKey(String clientId) {
+        return config.tokenFormat().classify(clientId) == dev.gracekeys.core.token.TokenFormat.Kind.LEGACY;
+    }
+
     private boolean looksLikeToken(String clientId) {
         return config.tokenFormat().classify(clientId) == dev.gracekeys.core.token.TokenFormat.Kind.GRACEKEYS;
     }

@@ -94,11 +94,25 @@ public final class PepperRing {
      *                  (deterministic tests)
      */
     public PepperRing(PepperSource source, Clock clock, Duration refresh, Executor refresher) {
+        this(source, clock, refresh, refresher, true);
+    }
+
+    private PepperRing(PepperSource source, Clock clock, Duration refresh, Executor refresher, boolean eager) {
         this.source = source;
         this.clock = clock;
         this.refresh = refresh;
         this.refresher = refresher;
-        this.view = load(null); // at start-up: a missing pepper fails the container, not a request
+        // At start-up: a missing pepper fails the container, not a request.
+        this.view = eager ? load(null) : null;
+    }
+
+    /**
+     * A ring that reads its source only when first asked for a pepper. For functions that never
+     * hash a token (describe, set-status, revoke-old, expire-sweep): they are deployed without the
+     * pepper secret and without the right to read it, and such a ring is never loaded there.
+     */
+    public static PepperRing onFirstUse(PepperSource source, Clock clock, Duration refresh) {
+        return new PepperRing(source, clock, refresh, BACKGROUND, false);
     }
 
     public static PepperRing fixed(Pepper pepper) {
@@ -116,6 +130,9 @@ public final class PepperRing {
      */
     public View view() {
         View v = view;
+        if (v == null) {
+            v = firstLoad();
+        }
         if (v.staleAt(clock.instant())) {
             startRefresh(v);
         }
@@ -151,6 +168,13 @@ public final class PepperRing {
         } catch (java.util.concurrent.ExecutionException e) {
             return view;
         }
+    }
+
+    private synchronized View firstLoad() {
+        if (view == null) {
+            view = load(null);
+        }
+        return view;
     }
 
     private synchronized CompletableFuture<View> startRefresh(View seen) {

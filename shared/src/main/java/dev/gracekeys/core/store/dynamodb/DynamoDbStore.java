@@ -111,7 +111,8 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
                     ? Optional.of(toClient(response.item()))
                     : Optional.empty();
         } catch (SdkException e) {
-            throw unavailable("reading client " + clientId, e);
+            // Not the id: it is the caller's input, not yet known to be a client (it may be a pasted key).
+            throw unavailable("reading a client", e);
         }
     }
 

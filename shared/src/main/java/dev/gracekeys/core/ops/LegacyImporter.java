@@ -644,7 +644,8 @@ public final class LegacyImporter {
      * one done early waits here until all before it are done, so the counts always cover a gap-free
      * start of the input (after a failure, exactly the records before it) and the problems listed
      * are the first ones in input order, at most {@link ImportResult#MAX_LISTED} of each kind.
-     * What waits is bounded by the records in flight.
+     * What waits is what was done while an earlier record was still in flight: a few chunks, plus
+     * the unreadable records fed meanwhile (they take no slot), one small entry each.
      */
     private static final class Counts {
         private final boolean dryRun;

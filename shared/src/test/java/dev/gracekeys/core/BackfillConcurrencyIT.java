@@ -141,55 +141,91 @@ class BackfillConcurrencyIT {
 
     /**
      * Record 120 fails for good (DynamoDB unreachable for its client, through the real SDK). The run
-     * stops with that failure; a later record of the same client (121) or the same key (200) is
-     * never imported in its place; everything before 120 is done. Resumed from 120, the table is the
-     * one a clean run gives.
+     * stops with that failure and reports what it did before it: the counts and the conflict of
+     * record 40; a later record of the same client (121) or the same key (200) is never imported in
+     * its place; everything before 120 is done. Resumed from 120, the table is the one a clean run
+     * gives, and the two reports add up to the clean run's.
      */
     @Test
-    void aFailedRecord_stopsTheRun_withoutALaterRecordOfItsClientOrKey_andResumingGivesTheCleanTable(TestTable table) {
+    void aFailedRecord_stopsTheRun_reportingWhatItDid_withoutALaterRecordOfItsClientOrKey_andResumingGivesTheCleanTable(
+            TestTable table) {
         List<ImportRecord> input = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             input.add(record(clientId(i), key(i)));
         }
+        input.set(40, record(clientId(40), key(10)));   // record 10's key: a conflict before the failure
         input.set(120, record("FAIL", key(120)));
         input.set(121, record("FAIL", key(121)));       // same client, another key: a conflict in a clean run
         input.set(200, record("TAKER", key(120)));      // the failed record's key: a conflict in a clean run
         FailingClient fault = new FailingClient("FAIL");
         MutableClock clock = new MutableClock();
-        DynamoDbClient dynamo = DynamoDbClient.builder()
-                .endpointOverride(table.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.addExecutionInterceptor(fault))
-                .build();
+        DynamoDbClient dynamo = dynamoWith(table, fault);
+        dev.gracekeys.core.testing.CollectingEventPublisher events = new dev.gracekeys.core.testing.CollectingEventPublisher();
         GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS), dynamo, Fixture.PEPPER,
-                dev.gracekeys.core.events.EventPublisher.NONE, clock);
+                events, clock);
 
-        StoreUnavailableException stopped = assertThrows(StoreUnavailableException.class,
+        LegacyImporter.ImportStoppedException stopped = assertThrows(LegacyImporter.ImportStoppedException.class,
                 () -> core.importer().importAll(input, false));
 
-        assertTrue(stopped.getMessage().contains("FAIL"), stopped.getMessage());
+        assertTrue(stopped.retryable());
+        ImportResult before = stopped.result();
+        assertEquals(new ImportResult.Stop(120, "StoreUnavailableException", before.stop().errorMessage(), true),
+                before.stop());
+        assertTrue(before.stop().errorMessage().contains("FAIL"), before.stop().errorMessage());
+        assertTrue(stopped.getMessage().contains("record 120"), stopped.getMessage());
+        assertEquals(120, before.read(), "exactly the records before the failure");
+        assertEquals(119, before.imported());
+        assertEquals(List.of(40), before.conflicts().stream().map(ImportResult.Problem::index).toList());
+        assertEquals(0, events.ofType(DomainEvent.BACKFILL_COMPLETED).size(), "not complete");
         Set<String> clients = clientIds(table);
         for (int i = 0; i < 120; i++) {
-            assertTrue(clients.contains(clientId(i)), "record " + i + " is before the failure: done");
+            assertEquals(i != 40, clients.contains(clientId(i)), "record " + i + " is before the failure: done");
         }
         assertFalse(clients.contains("FAIL"), "never FAIL with the key of record 121");
         assertFalse(clients.contains("TAKER"), "never TAKER with the failed record's key");
 
         fault.off();
-        core.importer().importAll(input.subList(120, input.size()), false);
+        ImportResult rest = core.importer().importAll(input.subList(120, input.size()), false);
         dynamo.close();
 
         TestTable clean = DynamoDbLocalExtension.newTable();
         try {
             Fixture reference = new Fixture(clean, GraceKeysConfig.defaults(clean.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS), new MutableClock(clock.instant()));
             ImportResult r = reference.core.importer().importAll(input, false);
-            assertEquals(List.of(121, 200), r.conflicts().stream().map(ImportResult.Problem::index).toList());
+            assertEquals(List.of(40, 121, 200), r.conflicts().stream().map(ImportResult.Problem::index).toList());
             assertEquals(clean.snapshot(), table.snapshot(), "failed + resumed == one clean run");
+            assertEquals(r.read(), before.read() + rest.read(), "the reports add up to the clean run's");
+            // Records after the failure that the stopped run did come back as skipped in the resumed one.
+            assertEquals(r.imported() + r.skipped(), before.imported() + rest.imported() + rest.skipped());
+            assertEquals(r.conflictCount(), before.conflictCount() + rest.conflictCount());
         } finally {
             clean.client().deleteTable(r -> r.tableName(clean.name()));
             clean.client().close();
+        }
+    }
+
+    /**
+     * The store's messages name the client; a clientId that looks like a key (a key column pasted
+     * into the clientId column) is taken out of the stop's message and the exception's.
+     */
+    @Test
+    void aFailedRecordWhoseClientIdLooksLikeAKey_isNeverQuotedInTheStop(TestTable table) {
+        String keyLike = "legacyFAIL-0123456789abcdef"; // matches the declared legacy-key format
+        try (DynamoDbClient dynamo = dynamoWith(table, new FailingClient(keyLike))) {
+            GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS),
+                    dynamo, Fixture.PEPPER, dev.gracekeys.core.events.EventPublisher.NONE, new MutableClock());
+
+            LegacyImporter.ImportStoppedException stopped = assertThrows(LegacyImporter.ImportStoppedException.class,
+                    () -> core.importer().importAll(List.of(record(clientId(0), key(0)), record(keyLike, key(1)),
+                            record(clientId(2), key(2))), false));
+
+            assertEquals(1, stopped.result().stop().index());
+            assertEquals(1, stopped.result().read());
+            assertTrue(stopped.result().stop().errorMessage().contains("the record's clientId"),
+                    stopped.result().stop().errorMessage());
+            assertFalse(stopped.getMessage().contains(keyLike), stopped.getMessage());
+            assertFalse(stopped.result().toString().contains(keyLike), stopped.result().toString());
+            assertNull(stopped.getCause(), "no cause whose message could quote it");
         }
     }
 
@@ -343,6 +379,7 @@ class BackfillConcurrencyIT {
         }
     }
 
+    /** One-record results summed, as one result: exact counts, the first problems listed. */
     private static ImportResult sum(List<ImportResult> parts) {
         int read = 0;
         int imported = 0;
@@ -359,7 +396,23 @@ class BackfillConcurrencyIT {
             p.conflicts().stream().map(at).forEach(conflicts::add);
             p.rejected().stream().map(at).forEach(rejected::add);
         }
-        return new ImportResult(false, read, imported, skipped, conflicts, rejected);
+        return new ImportResult(false, read, imported, skipped, first(conflicts), first(rejected), conflicts.size(),
+                rejected.size(), null);
+    }
+
+    private static List<ImportResult.Problem> first(List<ImportResult.Problem> problems) {
+        return problems.subList(0, Math.min(problems.size(), ImportResult.MAX_LISTED));
+    }
+
+    /** A client of the table's DynamoDB Local through the real SDK, with this interceptor. */
+    private static DynamoDbClient dynamoWith(TestTable table, ExecutionInterceptor interceptor) {
+        return DynamoDbClient.builder()
+                .endpointOverride(table.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.addExecutionInterceptor(interceptor))
+                .build();
     }
 
     private static Set<String> clientIds(TestTable table) {

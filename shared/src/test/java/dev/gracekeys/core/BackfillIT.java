@@ -110,6 +110,62 @@ class BackfillIT {
         assertEquals(0, f.events.ofType(DomainEvent.BACKFILL_COMPLETED).size());
     }
 
+    /** The dry run checks the table for the key as the real run does, not only its own plan. */
+    @Test
+    void dryRun_reportsAConflict_forAKeyAnotherClientAlreadyHolds_andSkipsTheHoldersOwnRecord(TestTable table) {
+        Fixture f = new Fixture(table);
+        f.core.importer().importAll(List.of(new ImportRecord("DEV01", KEY_A, null, null, null)), false);
+        var before = table.snapshot();
+        List<ImportRecord> records = List.of(
+                new ImportRecord("DEV09", KEY_A, null, null, null),          // DEV01's key: a conflict
+                new ImportRecord("DEV08", null, sha256(KEY_A), null, null),  // the same key by its SHA-256
+                new ImportRecord("DEV01", KEY_A, null, null, null),          // DEV01's own: skipped
+                new ImportRecord("DEV02", KEY_B, null, null, null));         // new: imported
+
+        ImportResult dry = f.core.importer().importAll(records, true);
+
+        assertEquals(before, table.snapshot());
+        assertEquals(1, dry.imported());
+        assertEquals(1, dry.skipped());
+        assertEquals(List.of(0, 1), dry.conflicts().stream().map(ImportResult.Problem::index).toList());
+        assertTrue(dry.conflicts().get(0).reason().contains("already imported for another client"),
+                dry.conflicts().get(0).reason());
+        ImportResult real = f.core.importer().importAll(records, false);
+        assertEquals(real.conflicts(), dry.conflicts(), "the dry run said what the real run does");
+        assertEquals(real.imported(), dry.imported());
+        assertEquals(real.skipped(), dry.skipped());
+    }
+
+    /**
+     * A clientId column that holds a key by mistake: a clientId that looks like a GraceKeys token or
+     * a declared legacy key is never quoted back, neither in a reason nor as the problem's clientId.
+     */
+    @Test
+    void problems_neverQuoteAClientIdThatLooksLikeAKey(TestTable table) {
+        Fixture f = new Fixture(table);
+        String token = f.create("DEV01");
+        String legacyLike = "legacyZZZZ-0123456789abcdef"; // matches the declared legacy format
+        f.create(legacyLike);
+        f.core.importer().importAll(List.of(new ImportRecord("DEV02", KEY_B, null, null, null)), false);
+
+        ImportResult r = f.core.importer().importAll(List.of(
+                new ImportRecord(legacyLike, KEY_A, null, null, null),   // the client has other tokens
+                new ImportRecord(token, KEY_B, null, null, null),        // DEV02's key
+                new ImportRecord(legacyLike, null, null, null, null),    // rejected: no key
+                new ImportRecord("DEV03", KEY_C, null, null, null)), false);
+
+        assertEquals(2, r.conflicts().size());
+        assertEquals(1, r.rejected().size());
+        String everything = r.toString();
+        assertFalse(everything.contains(legacyLike), "a key-like clientId is quoted: " + everything);
+        assertFalse(everything.contains(token), "a token-like clientId is quoted: " + everything);
+        assertFalse(everything.contains(token.substring(0, 20)), "a token-like clientId is quoted: " + everything);
+        assertTrue(r.conflicts().get(0).reason().contains("the record's clientId"), r.conflicts().get(0).reason());
+        assertNull(r.conflicts().get(0).clientId());
+        assertNull(r.conflicts().get(1).clientId());
+        assertNull(r.rejected().get(0).clientId());
+    }
+
     @Test
     void invalidRecords_areRejectedWithAReason_neverEchoingTheKey_andWriteNothing(TestTable table) {
         Fixture f = new Fixture(table);
@@ -133,6 +189,32 @@ class BackfillIT {
         }
         assertTrue(r.rejected().get(6).reason().contains("createdAt"));
         assertEquals(List.of(), table.snapshot());
+    }
+
+    /**
+     * A Lambda answer is at most 6 MB: the first {@value ImportResult#MAX_LISTED} problems of each
+     * kind are listed, in input order; the counts (and BackfillCompleted's) are exact.
+     */
+    @Test
+    void manyRejections_listTheFirstHundredInInputOrder_andCountThemAll(TestTable table) {
+        Fixture f = new Fixture(table);
+        List<ImportRecord> records = new java.util.ArrayList<>();
+        for (int i = 0; i < 130; i++) {
+            records.add(new ImportRecord(String.format("DEV%03d", i), null, null, null, null)); // no key: rejected
+        }
+        records.add(new ImportRecord("DEV999", KEY_A, null, null, null));
+
+        ImportResult r = f.core.importer().importAll(records, false);
+
+        assertEquals(131, r.read());
+        assertEquals(1, r.imported());
+        assertEquals(130, r.rejectedCount());
+        assertEquals(java.util.stream.IntStream.range(0, 100).boxed().toList(),
+                r.rejected().stream().map(ImportResult.Problem::index).toList());
+        assertTrue(r.truncated());
+        assertNull(r.stop());
+        assertEquals(130, f.events.ofType(DomainEvent.BACKFILL_COMPLETED).get(0).detail().get("rejected"));
+        assertFalse(new ImportResult(false, 3, 3, 0, List.of(), List.of()).truncated());
     }
 
     @Test

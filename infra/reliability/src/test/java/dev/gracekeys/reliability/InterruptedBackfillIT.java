@@ -1,6 +1,5 @@
 package dev.gracekeys.reliability;
 
-import dev.gracekeys.core.StoreUnavailableException;
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.TableInvariants;
@@ -27,8 +26,6 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -107,12 +104,15 @@ class InterruptedBackfillIT {
         after.arm(InterruptedFaultInterceptor.Point.AFTER_TRANSMISSION, Integer.MAX_VALUE, creating(answerLost));
         try (BackfillHandler backfill = new BackfillHandler(kit.context(new FaultPair(before, after)))) {
             long t0 = System.nanoTime();
-            StoreUnavailableException stopped = assertThrows(StoreUnavailableException.class,
-                    () -> backfill.handleRequest(payload(null), LambdaTestKit.lambdaContext()));
-            Matcher m = Pattern.compile("\"cursor\":\"(\\d+)\"").matcher(stopped.getMessage());
-            assertTrue(m.find(), stopped.getMessage());
-            int cursor = Integer.parseInt(m.group(1));
+            // A failed run answers what it did, with the error and the cursor (not a function error).
+            Map<String, Object> stopped = backfill.handleRequest(payload(null), LambdaTestKit.lambdaContext());
+            Map<?, ?> error = (Map<?, ?>) stopped.get("error");
+            assertNotNull(error, stopped.toString());
+            assertEquals("StoreUnavailableException", error.get("errorType"));
+            int cursor = Integer.parseInt((String) stopped.get("nextCursor"));
+            assertEquals(cursor, error.get("index"));
             assertTrue(cursor >= 1000 && cursor <= 1003, "stopped at the first failing record: " + cursor);
+            assertEquals(cursor, stopped.get("read"), "the answer covers the records before the cursor");
             List<Map<String, AttributeValue>> interrupted = table.snapshot();
             assertTrue(interrupted.size() < expected.size(), "the run stopped midway");
             assertTrue(interrupted.size() % 2 == 0, "client and token items come in pairs: no half-imported record");

@@ -22,9 +22,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -48,6 +51,25 @@ import java.util.concurrent.atomic.AtomicReference;
  * DynamoDB Local, which runs one transaction at a time. A record whose client or key appeared
  * earlier in the same input waits for that record and is then imported on its own, so every
  * outcome is the one a one-by-one import in input order would give, however the chunks interleave.
+ *
+ * <p>Across a pepper rotation: a key stays under the pepper it was imported with (token items never
+ * move), and a new one is written under the pepper for new tokens. So each record's key is computed
+ * under every pepper of the ring's view: the client holds the record's key if it holds any of
+ * them, and while the ring holds more than one pepper, a chunk first reads its records' keys under
+ * the other peppers (one BatchGetItem per chunk): a key found there belongs to a client already,
+ * which the transaction's own condition (the same item key only) would not see.
+ *
+ * <p>A dry run reads the table as the real run does (clients, and keys under every pepper) and
+ * plans against what its own earlier records would have written, so it reports what the real run
+ * then does.
+ *
+ * <p>A run that stops on a failure reports what it did: the counts and problems of every record
+ * before the failed one, and the failure ({@link ImportResult.Stop}); resuming from that record
+ * gives the table of one clean run.
+ *
+ * <p>Never in a result, message or log: a key, its hash, or a clientId that looks like a key (a
+ * GraceKeys token, or a declared legacy key: a key column pasted into the clientId column by
+ * mistake); such a record is named "the record's clientId".
  */
 public final class LegacyImporter {
 
@@ -70,6 +92,8 @@ public final class LegacyImporter {
 
     private static final String KEY_TAKEN =
             "this key is already imported for another client; each key can belong to one client only";
+    /** Stands for a clientId that must not be quoted (it looks like a key). */
+    private static final String UNQUOTED_CLIENT = "the record's clientId";
 
     /** What happened to one record. */
     public enum Outcome { IMPORTED, SKIPPED, CONFLICT, REJECTED }
@@ -78,8 +102,34 @@ public final class LegacyImporter {
     public record RecordResult(Outcome outcome, String clientId, String reason) {
     }
 
-    /** The first record (in input order) that could not be imported, and why: the run stops there. */
-    public record Failure(int index, GraceKeysException error) {
+    /**
+     * {@link #importAll} stopped at a record that could not be imported (DynamoDB unavailable, say).
+     * {@link #result()} is what it did before that record, with the failure as its
+     * {@link ImportResult#stop() stop}; importing again from that record is safe.
+     */
+    public static final class ImportStoppedException extends GraceKeysException {
+
+        private static final long serialVersionUID = 1L;
+        private final transient ImportResult result;
+
+        ImportStoppedException(ImportResult result) {
+            super("backfill stopped at record " + result.stop().index() + " (" + result.stop().errorType() + ": "
+                    + result.stop().errorMessage() + "). Before it: " + result.read() + " read, "
+                    + result.imported() + " imported, " + result.skipped() + " skipped, " + result.conflictCount()
+                    + " conflicts, " + result.rejectedCount() + " rejected. Import again from record "
+                    + result.stop().index() + " (records already imported are skipped)");
+            this.result = result;
+        }
+
+        /** What the import did before it stopped, and why it stopped. */
+        public ImportResult result() {
+            return result;
+        }
+
+        @Override
+        public boolean retryable() {
+            return result.stop().retryable();
+        }
     }
 
     private final ClientStore store;
@@ -98,11 +148,13 @@ public final class LegacyImporter {
 
     /**
      * Imports a batch and publishes {@code BackfillCompleted} (not for a dry run). Outcomes are those
-     * of importing the records one by one in order; problems are reported in input order.
+     * of importing the records one by one in order; problems are reported in input order (the first
+     * {@value ImportResult#MAX_LISTED} of each kind listed, all counted).
      *
-     * @throws GraceKeysException the error of the first record that could not be imported (DynamoDB
-     *                            unavailable, say); every record before it is done, and importing
-     *                            the same batch again is safe
+     * @throws ImportStoppedException at the first record that could not be imported (DynamoDB
+     *                                unavailable, say), carrying what was done before it; every
+     *                                record before it is done, and importing the same batch again
+     *                                (or from that record on) is safe
      */
     public ImportResult importAll(List<ImportRecord> records, boolean dryRun) {
         try (Session session = start(dryRun, DEFAULT_CONCURRENCY)) {
@@ -110,9 +162,8 @@ public final class LegacyImporter {
                 session.add(i, records.get(i));
             }
             session.finish();
-            Optional<Failure> failure = session.failure();
-            if (failure.isPresent()) {
-                throw failure.get().error();
+            if (session.failure().isPresent()) {
+                throw new ImportStoppedException(session.result());
             }
             return complete(session);
         }
@@ -131,14 +182,22 @@ public final class LegacyImporter {
         return new Session(dryRun, concurrency);
     }
 
-    /** Publishes {@code BackfillCompleted} for a finished import and returns its result. */
+    /**
+     * Publishes {@code BackfillCompleted} for an import that went through its whole input and
+     * returns its result.
+     *
+     * @throws IllegalStateException if the import stopped on a failure (it is not complete)
+     */
     public ImportResult complete(Session session) {
         ImportResult result = session.result();
+        if (result.stop() != null) {
+            throw new IllegalStateException("the import stopped at record " + result.stop().index() + ": not complete");
+        }
         if (!session.dryRun) {
             Instant now = Times.second(clock.instant());
             changes.publish(List.of(DomainEvent.of(DomainEvent.BACKFILL_COMPLETED, now)
                     .with("read", result.read()).with("imported", result.imported()).with("skipped", result.skipped())
-                    .with("conflicts", result.conflicts().size()).with("rejected", result.rejected().size())
+                    .with("conflicts", result.conflictCount()).with("rejected", result.rejectedCount())
                     .with("completedAt", now).build()));
         }
         return result;
@@ -148,9 +207,11 @@ public final class LegacyImporter {
      * One import in progress. Feed it records in input order from one thread ({@link #add},
      * {@link #reject}); it imports them on its own threads, at most {@code concurrency} chunks at
      * once ({@link #add} waits for a free slot). {@link #finish} waits until every record fed is
-     * done. After a failure, stop feeding it: every record before {@link Failure#index()} is done,
-     * and the records after it that were done are exactly ones an import resumed from that index
-     * will find done (a record depending on a failed one is never imported).
+     * done. After a failure, stop feeding it: every record before {@link ImportResult.Stop#index()}
+     * is done, and the records after it that were done are exactly ones an import resumed from that
+     * index will find done (a record depending on a failed one is never imported). Its
+     * {@link #result()} covers the records before the failure only, so the results of a stopped run
+     * and of the run resumed from its stop add up to those of one clean run.
      */
     public final class Session implements AutoCloseable {
 
@@ -161,12 +222,13 @@ public final class LegacyImporter {
         /** The latest record of each client and key not yet done (or failed): what a record must wait for. */
         private final ConcurrentHashMap<String, CompletableFuture<Void>> openClients = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<TokenKey, CompletableFuture<Void>> openKeys = new ConcurrentHashMap<>();
-        /** Dry run: what it would have written, standing in for the table. */
-        private final ConcurrentHashMap<String, TokenKey> plannedClients = new ConcurrentHashMap<>();
+        /** Dry run: what it would have written, standing in for the table (a client's keys, a key's client). */
+        private final ConcurrentHashMap<String, List<TokenKey>> plannedClients = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<TokenKey, String> plannedKeys = new ConcurrentHashMap<>();
-        private final AtomicReference<Failure> failure = new AtomicReference<>();
+        private final AtomicReference<ImportResult.Stop> failure = new AtomicReference<>();
         private final Object idle = new Object();
         private int running; // guarded by idle
+        private long fed;    // the feeding thread's only: records taken so far, the next one's sequence
         private List<Pending> chunk = new ArrayList<>();
 
         private Session(boolean dryRun, int concurrency) {
@@ -187,21 +249,24 @@ public final class LegacyImporter {
          * @param index the record's position in the whole input (reported with problems)
          */
         public void add(int index, ImportRecord record) {
+            long seq = fed++;
             Parsed parsed;
             try {
                 parsed = parse(record);
             } catch (ValidationException e) {
-                counts.add(index, new RecordResult(Outcome.REJECTED,
-                        record == null ? null : Validation.printableOrNull(record.clientId()), e.getMessage()));
+                counts.add(seq, index, new RecordResult(Outcome.REJECTED,
+                        record == null ? null : shownOrNull(record.clientId()), e.getMessage()));
                 return;
             } catch (RuntimeException e) { // the pepper unavailable, say: the run stops here
-                failed(index, e);
+                failed(index, e, null);
                 return;
             }
-            Pending pending = new Pending(index, parsed, new CompletableFuture<>());
-            List<CompletableFuture<Void>> before = new ArrayList<>(2);
+            Pending pending = new Pending(seq, index, parsed, new CompletableFuture<>());
+            List<CompletableFuture<Void>> before = new ArrayList<>(1 + parsed.keys.size());
             waitFor(openClients.put(parsed.clientId, pending.done), before);
-            waitFor(openKeys.put(parsed.key, pending.done), before);
+            for (TokenKey key : parsed.keys) { // under every pepper: one key, whichever pepper it is stored under
+                waitFor(openKeys.put(key, pending.done), before);
+            }
             if (before.isEmpty()) {
                 chunk.add(pending);
                 if (chunk.size() == CHUNK) {
@@ -228,7 +293,16 @@ public final class LegacyImporter {
 
         /** Counts a record that could not even be read (a line that is not JSON, say) as rejected. */
         public void reject(int index, String reason) {
-            counts.add(index, new RecordResult(Outcome.REJECTED, null, reason));
+            counts.add(fed++, index, new RecordResult(Outcome.REJECTED, null, reason));
+        }
+
+        /**
+         * Stops the import at {@code index} for a reason outside the records (its input broke off,
+         * say): every record taken so far comes before it. Reported as the import's stop unless a
+         * record before it failed. Take no more records.
+         */
+        public void stop(int index, GraceKeysException reason) {
+            failed(index, reason, null);
         }
 
         /** Sends off what is pending and waits until every record taken is done or failed. */
@@ -249,19 +323,23 @@ public final class LegacyImporter {
             }
         }
 
-        /** The first failed record in input order, if any so far. */
-        public Optional<Failure> failure() {
+        /** The first failed record in input order (or the {@link #stop}), if any so far. */
+        public Optional<ImportResult.Stop> failure() {
             return Optional.ofNullable(failure.get());
         }
 
-        /** Records counted so far (done, or rejected unread). */
+        /** Records counted so far, in input order without a gap (done, or rejected unread). */
         public int read() {
-            return counts.read.get();
+            return counts.read();
         }
 
-        /** The outcome counts so far; problems in input order. */
+        /**
+         * The outcomes so far of the records before the first one not done yet; after
+         * {@link #finish()}, of every record, or of every record before the failure (then its
+         * {@link ImportResult#stop()}).
+         */
         public ImportResult result() {
-            return counts.result();
+            return counts.result(failure.get());
         }
 
         public boolean dryRun() {
@@ -281,7 +359,7 @@ public final class LegacyImporter {
         private void waitFor(CompletableFuture<Void> earlier, List<CompletableFuture<Void>> before) {
             // A failed record stays failed for good: whatever follows on its client or key waits
             // for it, so it fails too, and is never imported over what that record left behind.
-            if (earlier != null && (!earlier.isDone() || earlier.isCompletedExceptionally())) {
+            if (earlier != null && (!earlier.isDone() || earlier.isCompletedExceptionally()) && !before.contains(earlier)) {
                 before.add(earlier);
             }
         }
@@ -333,15 +411,22 @@ public final class LegacyImporter {
         /**
          * A chunk of records with distinct clients and keys. Real run: all created in one transaction;
          * if the store refuses some, those are settled (skipped or conflict) and the rest sent again.
+         * While the ring holds more than one pepper, the records' keys under the other peppers are
+         * read first, in one batch: a record whose key is stored under another pepper is settled
+         * by reading its client (skipped if it holds the key, else a conflict).
          */
         private void importChunk(List<Pending> records) {
             if (dryRun) {
-                for (Pending p : records) {
-                    importAlone(p);
-                }
+                planChunk(records);
                 return;
             }
-            List<Pending> todo = records;
+            List<Pending> todo;
+            try {
+                todo = notStoredUnderOtherPeppers(records);
+            } catch (StoreUnavailableException e) {
+                records.forEach(this::importAlone); // one by one, so that a failure is one record's
+                return;
+            }
             for (int attempt = 0; !todo.isEmpty(); attempt++) {
                 if (attempt > CHUNK_RETRIES) {
                     todo.forEach(this::importAlone);
@@ -354,7 +439,7 @@ public final class LegacyImporter {
                 try {
                     store.applyAll(creates);
                     for (Pending p : todo) {
-                        settle(p, new RecordResult(Outcome.IMPORTED, p.parsed.clientId, null));
+                        settle(p, new RecordResult(Outcome.IMPORTED, p.parsed.shownId, null));
                     }
                     return;
                 } catch (ChangesRejectedException e) {
@@ -365,7 +450,7 @@ public final class LegacyImporter {
                         if (reason == ChangeRejectedException.Reason.CLIENT_EXISTS) {
                             guarded(p, () -> existing(p.parsed));
                         } else if (reason == ChangeRejectedException.Reason.TOKEN_EXISTS) {
-                            settle(p, new RecordResult(Outcome.CONFLICT, p.parsed.clientId, KEY_TAKEN));
+                            settle(p, keyTaken(p.parsed));
                         } else {
                             again.add(p); // its own conditions held, or a conflict with a concurrent request
                         }
@@ -383,6 +468,53 @@ public final class LegacyImporter {
             }
         }
 
+        /**
+         * The records whose key is under none of the other peppers (one BatchGetItem for the chunk);
+         * the others are settled here. With one pepper, all of them and no read.
+         */
+        private List<Pending> notStoredUnderOtherPeppers(List<Pending> records) {
+            List<TokenKey> others = new ArrayList<>();
+            for (Pending p : records) {
+                others.addAll(p.parsed.otherKeys());
+            }
+            if (others.isEmpty()) {
+                return records;
+            }
+            Set<TokenKey> stored = store.findTokens(others).keySet();
+            List<Pending> todo = new ArrayList<>(records.size());
+            for (Pending p : records) {
+                if (anyIn(p.parsed.otherKeys(), stored)) {
+                    guarded(p, () -> existingOrKeyTaken(p.parsed));
+                } else {
+                    todo.add(p);
+                }
+            }
+            return todo;
+        }
+
+        /**
+         * Dry run of a chunk: the records' keys under every pepper in one BatchGetItem, then each
+         * record's client, as the real run reads them.
+         */
+        private void planChunk(List<Pending> records) {
+            List<TokenKey> keys = new ArrayList<>();
+            for (Pending p : records) {
+                keys.addAll(p.parsed.keys);
+            }
+            Set<TokenKey> stored;
+            try {
+                stored = store.findTokens(keys).keySet();
+            } catch (StoreUnavailableException e) {
+                records.forEach(this::importAlone); // one by one, so that a failure is one record's
+                return;
+            }
+            for (Pending p : records) {
+                guarded(p, () -> store.findClient(p.parsed.clientId)
+                        .map(c -> holdsOrConflict(c, p.parsed))
+                        .orElseGet(() -> planned(p.parsed, stored)));
+            }
+        }
+
         private void pause(int attempt) {
             try {
                 Thread.sleep(RETRY_PAUSE_MILLIS << attempt);
@@ -391,26 +523,30 @@ public final class LegacyImporter {
             }
         }
 
-        /** One record on its own: read its client, then create it (dry run: plan it). */
+        /** One record on its own: read its client and its key, then create it (dry run: plan it). */
         private void importAlone(Pending p) {
             guarded(p, () -> {
-                Optional<ClientRecord> existing = store.findClient(p.parsed.clientId);
+                Parsed parsed = p.parsed;
+                Optional<ClientRecord> existing = store.findClient(parsed.clientId);
                 if (existing.isPresent()) {
-                    return holdsOrConflict(existing.get(), p.parsed);
+                    return holdsOrConflict(existing.get(), parsed);
                 }
                 if (dryRun) {
-                    return plan(p.parsed);
+                    return planned(parsed, store.findTokens(parsed.keys).keySet());
+                }
+                if (!parsed.otherKeys().isEmpty() && !store.findTokens(parsed.otherKeys()).isEmpty()) {
+                    return keyTaken(parsed); // another client holds it under another pepper
                 }
                 try {
-                    store.apply(ClientChanges.create(p.parsed.clientId, p.parsed.name, p.parsed.ref));
-                    return new RecordResult(Outcome.IMPORTED, p.parsed.clientId, null);
+                    store.apply(ClientChanges.create(parsed.clientId, parsed.name, parsed.ref));
+                    return new RecordResult(Outcome.IMPORTED, parsed.shownId, null);
                 } catch (ChangeRejectedException e) {
                     return switch (e.reason()) {
-                        case CLIENT_EXISTS -> existing(p.parsed); // created meanwhile (a concurrent run)
-                        case TOKEN_EXISTS -> new RecordResult(Outcome.CONFLICT, p.parsed.clientId, KEY_TAKEN);
+                        case CLIENT_EXISTS -> existing(parsed); // created meanwhile (a concurrent run)
+                        case TOKEN_EXISTS -> keyTaken(parsed);
                         case VERSION_CHANGED, TRANSACTION_CONFLICT -> throw new ConcurrentModificationException(
-                                "client '" + p.parsed.clientId + "' or its key was being changed by another request"
-                                        + " during backfill; nothing was written for it: run backfill again");
+                                "record " + p.index + " (" + who(parsed) + ") or its key was being changed by another"
+                                        + " request during backfill; nothing was written for it: run backfill again");
                     };
                 }
             });
@@ -420,21 +556,40 @@ public final class LegacyImporter {
         private RecordResult existing(Parsed parsed) {
             return store.findClient(parsed.clientId)
                     .map(c -> holdsOrConflict(c, parsed))
-                    .orElseGet(() -> conflict(parsed.clientId));
+                    .orElseGet(() -> conflict(parsed));
         }
 
-        private RecordResult plan(Parsed parsed) {
-            TokenKey planned = plannedClients.putIfAbsent(parsed.clientId, parsed.key);
-            if (planned != null) {
-                return planned.equals(parsed.key)
-                        ? new RecordResult(Outcome.SKIPPED, parsed.clientId, null)
-                        : conflict(parsed.clientId);
+        /** The key is stored under another pepper: the record's client holds it (skipped), or another does. */
+        private RecordResult existingOrKeyTaken(Parsed parsed) {
+            return store.findClient(parsed.clientId)
+                    .map(c -> holdsOrConflict(c, parsed))
+                    .orElseGet(() -> keyTaken(parsed));
+        }
+
+        /**
+         * Dry run, the record's client not in the table: the outcome the real run would give, from
+         * what the dry run's earlier records would have written and the keys stored.
+         */
+        private RecordResult planned(Parsed parsed, Collection<TokenKey> stored) {
+            List<TokenKey> plannedKeysOfClient = plannedClients.get(parsed.clientId);
+            if (plannedKeysOfClient != null) {
+                return anyIn(parsed.keys, plannedKeysOfClient)
+                        ? new RecordResult(Outcome.SKIPPED, parsed.shownId, null)
+                        : conflict(parsed);
             }
-            String owner = plannedKeys.putIfAbsent(parsed.key, parsed.clientId);
-            if (owner != null && !owner.equals(parsed.clientId)) {
-                return new RecordResult(Outcome.CONFLICT, parsed.clientId, KEY_TAKEN);
+            if (anyIn(parsed.keys, stored)) {
+                return keyTaken(parsed);
             }
-            return new RecordResult(Outcome.IMPORTED, parsed.clientId, null);
+            for (TokenKey key : parsed.keys) {
+                String owner = plannedKeys.get(key);
+                if (owner != null && !owner.equals(parsed.clientId)) {
+                    return keyTaken(parsed);
+                }
+            }
+            // Records of one client or key never run at once (they wait for each other), so no race here.
+            plannedClients.put(parsed.clientId, parsed.keys);
+            parsed.keys.forEach(k -> plannedKeys.put(k, parsed.clientId));
+            return new RecordResult(Outcome.IMPORTED, parsed.shownId, null);
         }
 
         private void guarded(Pending p, java.util.function.Supplier<RecordResult> work) {
@@ -446,76 +601,170 @@ public final class LegacyImporter {
         }
 
         private void settle(Pending p, RecordResult result) {
-            counts.add(p.index, result);
+            counts.add(p.seq, p.index, result);
             p.done.complete(null);
             openClients.remove(p.parsed.clientId, p.done);
-            openKeys.remove(p.parsed.key, p.done);
+            for (TokenKey key : p.parsed.keys) {
+                openKeys.remove(key, p.done);
+            }
         }
 
         private void fail(Pending p, RuntimeException e) {
-            p.done.completeExceptionally(failed(p.index, e)); // stays in openClients/openKeys: see waitFor
+            failed(p.index, e, p.parsed);
+            p.done.completeExceptionally(e); // stays in openClients/openKeys: see waitFor
         }
 
-        /** Records a failure; the earliest in input order is the run's. */
-        private GraceKeysException failed(int index, RuntimeException e) {
-            GraceKeysException error = e instanceof GraceKeysException g ? g
-                    : new StoreUnavailableException("record " + index + " failed unexpectedly ("
-                    + e.getClass().getSimpleName() + ")", null);
-            failure.accumulateAndGet(new Failure(index, error), (a, b) -> a == null || b.index() < a.index() ? b : a);
-            return error;
+        /**
+         * Records a failure; the earliest in input order is the run's. Only its name and message are
+         * kept (not the exception, whose cause may quote request values), and a clientId that looks
+         * like a key is taken out of the message (the store's messages name the client).
+         */
+        private void failed(int index, RuntimeException e, Parsed parsed) {
+            ImportResult.Stop stop;
+            if (e instanceof GraceKeysException g) {
+                String message = g.getMessage();
+                if (parsed != null && parsed.shownId == null) {
+                    message = message.replace(parsed.clientId, UNQUOTED_CLIENT);
+                }
+                stop = new ImportResult.Stop(index, g.getClass().getSimpleName(), message, g.retryable());
+            } else {
+                stop = new ImportResult.Stop(index, StoreUnavailableException.class.getSimpleName(),
+                        "record " + index + " failed unexpectedly (" + e.getClass().getSimpleName() + ")", true);
+            }
+            failure.accumulateAndGet(stop, (a, b) -> a == null || b.index() < a.index() ? b : a);
         }
     }
 
-    /** A parsed record on its way; {@code done} completes when its outcome is counted. */
-    private record Pending(int index, Parsed parsed, CompletableFuture<Void> done) {
+    /** A parsed record on its way; {@code seq} is its place in the feed, {@code done} completes when it is counted. */
+    private record Pending(long seq, int index, Parsed parsed, CompletableFuture<Void> done) {
     }
 
-    /** Outcome counts; thread-safe. */
+    /**
+     * Outcome counts; thread-safe. Records are done in any order, but are counted in feed order:
+     * one done early waits here until all before it are done, so the counts always cover a gap-free
+     * start of the input (after a failure, exactly the records before it) and the problems listed
+     * are the first ones in input order, at most {@link ImportResult#MAX_LISTED} of each kind.
+     * What waits is what was done while an earlier record was still in flight: a few chunks, plus
+     * the unreadable records fed meanwhile (they take no slot), one small entry each.
+     */
     private static final class Counts {
         private final boolean dryRun;
-        private final AtomicInteger read = new AtomicInteger();
+        private final TreeMap<Long, Counted> early = new TreeMap<>();
+        private long next; // the sequence of the first record not counted yet
+        private int read;
         private int imported;
         private int skipped;
+        private int conflictCount;
+        private int rejectedCount;
         private final List<ImportResult.Problem> conflicts = new ArrayList<>();
         private final List<ImportResult.Problem> rejected = new ArrayList<>();
+
+        private record Counted(int index, RecordResult result) {
+        }
 
         Counts(boolean dryRun) {
             this.dryRun = dryRun;
         }
 
-        synchronized void add(int index, RecordResult result) {
-            switch (result.outcome()) {
-                case IMPORTED -> imported++;
-                case SKIPPED -> skipped++;
-                case CONFLICT -> conflicts.add(new ImportResult.Problem(index, result.clientId(), result.reason()));
-                case REJECTED -> rejected.add(new ImportResult.Problem(index, result.clientId(), result.reason()));
+        synchronized void add(long seq, int index, RecordResult result) {
+            early.put(seq, new Counted(index, result));
+            for (Map.Entry<Long, Counted> e = early.firstEntry(); e != null && e.getKey() == next;
+                 e = early.firstEntry()) {
+                early.pollFirstEntry();
+                count(e.getValue());
+                next++;
             }
-            read.incrementAndGet();
         }
 
-        synchronized ImportResult result() {
-            List<ImportResult.Problem> c = conflicts.stream().sorted(Comparator.comparingInt(ImportResult.Problem::index)).toList();
-            List<ImportResult.Problem> r = rejected.stream().sorted(Comparator.comparingInt(ImportResult.Problem::index)).toList();
-            return new ImportResult(dryRun, read.get(), imported, skipped, c, r);
+        private void count(Counted c) {
+            RecordResult r = c.result();
+            switch (r.outcome()) {
+                case IMPORTED -> imported++;
+                case SKIPPED -> skipped++;
+                case CONFLICT -> {
+                    if (conflictCount++ < ImportResult.MAX_LISTED) {
+                        conflicts.add(new ImportResult.Problem(c.index(), r.clientId(), r.reason()));
+                    }
+                }
+                case REJECTED -> {
+                    if (rejectedCount++ < ImportResult.MAX_LISTED) {
+                        rejected.add(new ImportResult.Problem(c.index(), r.clientId(), r.reason()));
+                    }
+                }
+            }
+            read++;
+        }
+
+        synchronized int read() {
+            return read;
+        }
+
+        synchronized ImportResult result(ImportResult.Stop stop) {
+            return new ImportResult(dryRun, read, imported, skipped, conflicts, rejected, conflictCount, rejectedCount,
+                    stop);
         }
     }
 
     private static RecordResult holdsOrConflict(ClientRecord client, Parsed parsed) {
-        return holds(client, parsed.key)
-                ? new RecordResult(Outcome.SKIPPED, parsed.clientId, null)
-                : conflict(parsed.clientId);
+        return holds(client, parsed.keys)
+                ? new RecordResult(Outcome.SKIPPED, parsed.shownId, null)
+                : conflict(parsed);
     }
 
-    private static RecordResult conflict(String clientId) {
-        return new RecordResult(Outcome.CONFLICT, clientId, "client '" + clientId
-                + "' already has other tokens; backfill never overwrites a client: rotate or revoke it instead");
+    private static RecordResult conflict(Parsed parsed) {
+        return new RecordResult(Outcome.CONFLICT, parsed.shownId, who(parsed)
+                + " already has other tokens; backfill never overwrites a client: rotate or revoke it instead");
     }
 
-    private static boolean holds(ClientRecord client, TokenKey key) {
-        return client.current().key().equals(key) || client.previous().stream().anyMatch(p -> p.key().equals(key));
+    private static RecordResult keyTaken(Parsed parsed) {
+        return new RecordResult(Outcome.CONFLICT, parsed.shownId, KEY_TAKEN);
     }
 
-    private record Parsed(String clientId, String name, TokenKey key, TokenRef ref) {
+    /** The client as a message may name it. */
+    private static String who(Parsed parsed) {
+        return parsed.shownId == null ? UNQUOTED_CLIENT : "client '" + parsed.shownId + "'";
+    }
+
+    /** Whether the client holds the key (under any pepper), as current or previous token. */
+    private static boolean holds(ClientRecord client, List<TokenKey> keys) {
+        return keys.contains(client.current().key()) || client.previous().stream().anyMatch(p -> keys.contains(p.key()));
+    }
+
+    private static boolean anyIn(List<TokenKey> keys, Collection<TokenKey> in) {
+        for (TokenKey k : keys) {
+            if (in.contains(k)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A valid record.
+     *
+     * @param shownId the clientId as results and messages may show it, or {@code null} when it looks
+     *                like a key
+     * @param keys    the key under every pepper of the view; first the one a new token is written
+     *                under (the pepper for new tokens, as in {@code ref})
+     */
+    private record Parsed(String clientId, String shownId, String name, List<TokenKey> keys, TokenRef ref) {
+
+        /** The key under the peppers other than the one for new tokens (none while the ring holds one). */
+        List<TokenKey> otherKeys() {
+            return keys.subList(1, keys.size());
+        }
+    }
+
+    /**
+     * The clientId as it may be shown, or {@code null} if it looks like a key (a GraceKeys token, or
+     * a key of the declared legacy format): a key column pasted into the clientId column by mistake
+     * must not come back in a result or a log.
+     */
+    private String shownOrNull(String clientId) {
+        if (clientId == null || format.classify(clientId) != TokenFormat.Kind.MALFORMED) {
+            return null;
+        }
+        return Validation.printableOrNull(clientId);
     }
 
     private Parsed parse(ImportRecord r) {
@@ -530,17 +779,14 @@ public final class LegacyImporter {
             throw new ValidationException("give exactly one of key (the raw legacy key) or sha256 (its unpeppered"
                     + " SHA-256, 64 hex digits)");
         }
-        TokenKey key;
-        String tokenId;
+        TokenFormat.Kind kind = null;
         if (hasKey) {
-            TokenFormat.Kind kind = format.classify(r.key());
+            kind = format.classify(r.key());
             if (kind == TokenFormat.Kind.MALFORMED) {
                 throw new ValidationException("key cannot be verified later: a legacy key must be 16-256 characters of"
                         + " A-Z a-z 0-9 . _ ~ + / = - and must not start with the token prefix '" + format.prefix()
                         + "' unless it is a complete GraceKeys token, and must match LEGACY_KEY_PATTERN in full");
             }
-            key = peppers.forNewTokens().keyOf(r.key(), kind);
-            tokenId = kind == TokenFormat.Kind.GRACEKEYS ? format.tokenIdOf(r.key()) : TokenHasher.legacyTokenId(key);
         } else {
             if (!TokenHasher.isSha256Hex(r.sha256())) {
                 throw new ValidationException("sha256 must be 64 hexadecimal digits (the legacy SHA-256 of the key)");
@@ -550,8 +796,6 @@ public final class LegacyImporter {
                         + " never verify: set LEGACY_KEY_PATTERN for the functions to the legacy keys' format,"
                         + " then import again");
             }
-            key = peppers.forNewTokens().keyOfLegacySha256(r.sha256());
-            tokenId = TokenHasher.legacyTokenId(key);
         }
         Instant createdAt;
         try {
@@ -559,6 +803,26 @@ public final class LegacyImporter {
         } catch (DateTimeParseException e) {
             throw new ValidationException("createdAt must be an ISO-8601 UTC time like 2024-01-31T12:00:00Z");
         }
-        return new Parsed(clientId, name, key, new TokenRef(key, tokenId, createdAt, null));
+        // One view for the whole record: the pepper for new tokens first, then every other one it knows.
+        PepperRing.View view = peppers.view();
+        TokenHasher forNew = view.forNewTokens(clock.instant());
+        List<TokenKey> keys = new ArrayList<>(2);
+        keys.add(keyOf(forNew, r, kind));
+        for (TokenHasher h : view.lookup()) {
+            if (!h.equals(forNew)) {
+                TokenKey k = keyOf(h, r, kind);
+                if (!keys.contains(k)) {
+                    keys.add(k);
+                }
+            }
+        }
+        TokenKey key = keys.get(0);
+        String tokenId = kind == TokenFormat.Kind.GRACEKEYS ? format.tokenIdOf(r.key()) : TokenHasher.legacyTokenId(key);
+        return new Parsed(clientId, shownOrNull(clientId), name, List.copyOf(keys),
+                new TokenRef(key, tokenId, createdAt, null));
+    }
+
+    private static TokenKey keyOf(TokenHasher hasher, ImportRecord r, TokenFormat.Kind kind) {
+        return kind != null ? hasher.keyOf(r.key(), kind) : hasher.keyOfLegacySha256(r.sha256());
     }
 }

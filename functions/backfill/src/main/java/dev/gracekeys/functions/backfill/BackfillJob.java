@@ -7,8 +7,8 @@ import dev.gracekeys.core.ops.LegacyImporter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.UncheckedIOException;
 import java.util.Iterator;
-import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
@@ -19,6 +19,11 @@ import java.util.function.LongSupplier;
  * are all done before the function answers, so everything before the cursor is done and nothing
  * after it. The import is idempotent, so resuming from the cursor (or re-running everything) gives
  * the same table.
+ *
+ * <p>A failure stops the run the same way: at the first record that could not be imported (or the
+ * line of the input that could not be read), which becomes the cursor. The outcome then carries the
+ * counts and problems of the records before it and the failure ({@link ImportResult#stop()}), and
+ * the counts are logged, so nothing found so far is lost.
  */
 final class BackfillJob {
 
@@ -28,6 +33,11 @@ final class BackfillJob {
     record Item(int index, ImportRecord record, String unreadable) {
     }
 
+    /**
+     * @param result     what was done, for the records before {@code nextCursor} (all, when null)
+     * @param nextCursor where to resume (the deadline came, or {@code result.stop()} says what
+     *                   failed there), or {@code null} when the input is done
+     */
     record Outcome(ImportResult result, Integer nextCursor) {
     }
 
@@ -53,12 +63,23 @@ final class BackfillJob {
         long started = System.nanoTime();
         try (LegacyImporter.Session session = importer.start(dryRun, concurrency)) {
             int logged = 0;
-            while (items.hasNext() && session.failure().isEmpty()) {
-                if (remainingMillis.getAsLong() < marginMillis) {
-                    paused = true;
+            while (session.failure().isEmpty()) {
+                Item item;
+                try {
+                    if (!items.hasNext()) {
+                        break;
+                    }
+                    if (remainingMillis.getAsLong() < marginMillis) {
+                        paused = true;
+                        break;
+                    }
+                    item = items.next();
+                } catch (UncheckedIOException e) { // the input broke off: a stop like a failed record
+                    int at = items.nextIndex();
+                    session.stop(at, new StoreUnavailableException("reading the input broke off at record " + at
+                            + " (" + e.getCause().getClass().getSimpleName() + "); run backfill again from there", null));
                     break;
                 }
-                Item item = items.next();
                 if (item.record() == null) {
                     session.reject(item.index(), item.unreadable());
                 } else {
@@ -71,26 +92,32 @@ final class BackfillJob {
                 }
             }
             session.finish();
-            Optional<LegacyImporter.Failure> failure = session.failure();
-            if (failure.isPresent()) {
-                LegacyImporter.Failure f = failure.get();
-                throw new StoreUnavailableException("backfill stopped at record " + f.index() + ": "
-                        + f.error().getMessage() + " Everything before it is imported; run backfill again with"
-                        + " \"cursor\":\"" + f.index() + "\" (re-importing is safe: records already imported are skipped)",
-                        null);
-            }
             progress(session, started);
+            ImportResult result = session.result();
+            if (result.stop() != null) {
+                ImportResult.Stop stop = result.stop();
+                // Counts and the error's name only: its message is in the answer.
+                LOG.warn("backfill stopped at record {} ({}): {} read, {} imported, {} skipped, {} conflicts, {} rejected"
+                                + " before it{}; resume with \"cursor\":\"{}\"", stop.index(), stop.errorType(), result.read(),
+                        result.imported(), result.skipped(), result.conflictCount(), result.rejectedCount(),
+                        result.dryRun() ? " [dry run]" : "", stop.index());
+                return new Outcome(result, stop.index());
+            }
             if (paused) {
                 int next = items.nextIndex();
                 LOG.info("backfill paused before the Lambda deadline at record {}; resume with \"cursor\":\"{}\"",
                         next, next);
-                return new Outcome(session.result(), next);
+                return new Outcome(result, next);
             }
             return new Outcome(importer.complete(session), null);
         }
     }
 
-    /** The input: records in order, each knowing its position, and the position of the next one. */
+    /**
+     * The input: records in order, each knowing its position, and the position of the next one.
+     * {@link #hasNext()} and {@link #next()} throw {@link UncheckedIOException} when the input
+     * cannot be read on; {@link #nextIndex()} is then the position that could not be read.
+     */
     interface ItemSource extends Iterator<Item> {
         int nextIndex();
     }
@@ -99,7 +126,7 @@ final class BackfillJob {
         ImportResult r = session.result();
         long seconds = Math.max(1, (System.nanoTime() - startedNanos) / 1_000_000_000L);
         LOG.info("backfill progress: {} read, {} imported, {} skipped, {} conflicts, {} rejected ({}/s){}",
-                r.read(), r.imported(), r.skipped(), r.conflicts().size(), r.rejected().size(), r.read() / seconds,
+                r.read(), r.imported(), r.skipped(), r.conflictCount(), r.rejectedCount(), r.read() / seconds,
                 r.dryRun() ? " [dry run]" : "");
     }
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gracekeys.core.ops.ImportRecord;
 
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
@@ -51,11 +53,18 @@ final class Sources {
         };
     }
 
-    /** Lines from {@code reader}, skipping the first {@code from} (a resume). */
+    /**
+     * Lines from {@code reader}, skipping the first {@code from} (a resume).
+     *
+     * @throws UncheckedIOException (here) if the lines to skip cannot be read; a line after them that
+     *                              cannot be read is reported by {@code hasNext}/{@code next} once
+     *                              every line before it is taken, with {@code nextIndex} at it
+     */
     static BackfillJob.ItemSource jsonLines(BufferedReader reader, int from) {
         return new BackfillJob.ItemSource() {
             private int lineIndex = 0;
             private String pending;
+            private UncheckedIOException broken; // reading line lineIndex failed: the input ends in an error
 
             {
                 for (; lineIndex < from; lineIndex++) {
@@ -71,25 +80,39 @@ final class Sources {
                     return reader.readLine();
                 } catch (IOException e) {
                     throw new UncheckedIOException("reading the backfill file failed at line " + (lineIndex + 1), e);
+                } catch (UncheckedIOException e) {
+                    throw e;
+                } catch (RuntimeException e) { // the S3 client's own, e.g. an aborted stream
+                    throw new UncheckedIOException("reading the backfill file failed at line " + (lineIndex + 1),
+                            new IOException(e.getClass().getSimpleName()));
                 }
             }
 
+            /** Reads the next non-blank line; a read error is kept for when the lines before it are taken. */
             private void advance() {
-                pending = read();
-                while (pending != null && pending.isBlank()) {
-                    lineIndex++;
+                try {
                     pending = read();
+                    while (pending != null && pending.isBlank()) {
+                        lineIndex++;
+                        pending = read();
+                    }
+                } catch (UncheckedIOException e) {
+                    pending = null;
+                    broken = e;
                 }
             }
 
             @Override
             public boolean hasNext() {
-                return pending != null;
+                return pending != null || broken != null;
             }
 
             @Override
             public BackfillJob.Item next() {
                 if (pending == null) {
+                    if (broken != null) {
+                        throw broken;
+                    }
                     throw new NoSuchElementException();
                 }
                 int index = lineIndex;
@@ -108,6 +131,41 @@ final class Sources {
             @Override
             public int nextIndex() {
                 return lineIndex;
+            }
+        };
+    }
+
+    /**
+     * The object's bytes, failing at its end if fewer came than its Content-Length: a connection
+     * that breaks off can look like the end of the stream, and a file cut short must stop the run
+     * with a cursor, not complete it.
+     */
+    static InputStream ofLength(InputStream in, long expected) {
+        return new FilterInputStream(in) {
+            private long seen;
+
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                return b < 0 ? end() : count(1, b);
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                int n = super.read(buf, off, len);
+                return n < 0 ? end() : count(n, n);
+            }
+
+            private int count(int bytes, int result) {
+                seen += bytes;
+                return result;
+            }
+
+            private int end() throws IOException {
+                if (seen < expected) {
+                    throw new IOException("the object ended after " + seen + " of its " + expected + " bytes");
+                }
+                return -1;
             }
         };
     }

@@ -30,8 +30,11 @@ class BackfillHandlerIT {
         LambdaTestKit kit = new LambdaTestKit(table);
         try (BackfillHandler handler = new BackfillHandler(kit.context())) {
             Map<String, Object> out = handler.handleRequest(event("backfill/records.json"), lambdaContext());
-            assertEquals(List.of("dryRun", "read", "imported", "skipped", "conflicts", "rejected", "nextCursor"),
-                    List.copyOf(out.keySet()));
+            assertEquals(List.of("dryRun", "read", "imported", "skipped", "conflicts", "rejected", "conflictCount",
+                    "rejectedCount", "truncated", "nextCursor", "error"), List.copyOf(out.keySet()));
+            assertNull(out.get("error"));
+            assertEquals(0, out.get("conflictCount"));
+            assertEquals(false, out.get("truncated"));
             assertEquals(2, out.get("imported"));
             assertNull(out.get("nextCursor"));
             assertTrue(kit.core().verifier().verify("legacy-sample-key-0001-abcdefgh").allowed());
@@ -173,26 +176,43 @@ class BackfillHandlerIT {
     }
 
     /**
-     * Record 150's client cannot be written (DynamoDB unreachable for it): the run stops with cursor
-     * 150, everything before it done; the record after it with the same client (151) and a later one
-     * with its key (260) are never imported in its place. Resumed from the cursor, the table is the
-     * clean run's.
+     * Record 150's client cannot be written (DynamoDB unreachable for it): the run stops there and
+     * answers what it did, as a result and not a function error, so the report is not lost: the
+     * counts and the conflict of record 30 (before the stop), the error's type and message, and
+     * {@code nextCursor} 150, everything before it done. The record after it with the same client
+     * (151) and a later one with its key (260) are never imported in its place. Resumed from the
+     * cursor, the table is the clean run's, and the two answers add up to the clean run's.
      */
     @Test
-    void aFailingRecord_stopsTheRunWithItsCursor_andNothingLaterTakesItsClientOrKey(TestTable table) {
+    void aFailingRecord_answersTheReportSoFar_withTheErrorAndTheCursor_andNothingLaterTakesItsClientOrKey(
+            TestTable table) {
         List<Map<String, Object>> records = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             records.add(bulk(String.format("BULK%04d", i), String.format("legacy-bulk-key-%04d-abcdef", i)));
         }
+        records.set(30, bulk("BULK0030", "legacy-bulk-key-0010-abcdef")); // BULK0010's key: a conflict
+        records.set(40, Map.of("clientId", "BULK0040"));                   // no key: rejected
         records.set(150, bulk("FAILING", "legacy-bulk-key-0150-abcdef"));
         records.set(151, bulk("FAILING", "legacy-bulk-key-0151-abcdef"));
         records.set(260, bulk("TAKER", "legacy-bulk-key-0150-abcdef"));
         Unreachable fault = new Unreachable("FAILING");
         LambdaTestKit kit = new LambdaTestKit(table).with("BACKFILL_CONCURRENCY", "4");
         try (BackfillHandler handler = new BackfillHandler(kit.context(fault))) {
-            var stopped = assertThrows(dev.gracekeys.core.StoreUnavailableException.class,
-                    () -> handler.handleRequest(new java.util.HashMap<>(Map.of("records", records)), lambdaContext()));
-            assertTrue(stopped.getMessage().contains("\"cursor\":\"150\""), stopped.getMessage());
+            Map<String, Object> stopped = handler.handleRequest(new java.util.HashMap<>(Map.of("records", records)),
+                    lambdaContext());
+            assertEquals("150", stopped.get("nextCursor"), stopped.toString());
+            Map<?, ?> error = (Map<?, ?>) stopped.get("error");
+            assertNotNull(error, "the answer says why it stopped");
+            assertEquals(150, error.get("index"));
+            assertEquals("StoreUnavailableException", error.get("errorType"));
+            assertEquals(true, error.get("retryable"));
+            assertTrue(((String) error.get("errorMessage")).contains("DynamoDB"), error.toString());
+            assertEquals(150, stopped.get("read"), "the records before the cursor, no more");
+            assertEquals(148, stopped.get("imported"));
+            assertEquals(List.of(30), indexes(stopped.get("conflicts")));
+            assertEquals(List.of(40), indexes(stopped.get("rejected")));
+            assertEquals(1, stopped.get("conflictCount"));
+            assertEquals(0, kit.events.ofType(DomainEvent.BACKFILL_COMPLETED).size(), "not complete");
             java.util.Set<String> clients = new java.util.HashSet<>();
             table.snapshot().forEach(item -> {
                 if (item.get("pk").s().startsWith("CLIENT#")) {
@@ -200,18 +220,122 @@ class BackfillHandlerIT {
                 }
             });
             for (int i = 0; i < 150; i++) {
-                assertTrue(clients.contains(String.format("BULK%04d", i)), "record " + i + " is before the cursor");
+                assertEquals(i != 30 && i != 40, clients.contains(String.format("BULK%04d", i)), "record " + i);
             }
             assertFalse(clients.contains("FAILING"));
             assertFalse(clients.contains("TAKER"));
 
             fault.off();
             Map<String, Object> rest = handler.handleRequest(
-                    new java.util.HashMap<>(Map.of("records", records, "cursor", "150")), lambdaContext());
+                    new java.util.HashMap<>(Map.of("records", records, "cursor", stopped.get("nextCursor"))),
+                    lambdaContext());
             assertNull(rest.get("nextCursor"));
-            assertEquals(2, ((List<?>) rest.get("conflicts")).size(), "151 and 260, as in a clean run");
+            assertNull(rest.get("error"));
+            assertEquals(List.of(151, 260), indexes(rest.get("conflicts")), "as in a clean run");
+            assertEquals(300, (int) stopped.get("read") + (int) rest.get("read"), "the two answers add up");
         }
         assertEquals(cleanRun(records), table.snapshot(), "stopped + resumed == one clean run");
+    }
+
+    /**
+     * A Lambda answer is at most 6 MB: the conflicts and rejections are listed up to the first 100
+     * each, in input order; the counts are exact and {@code truncated} says the lists were cut.
+     */
+    @Test
+    void manyConflictsAndRejections_listTheFirst100InInputOrder_andCountThemAll(TestTable table) {
+        List<Map<String, Object>> taken = new ArrayList<>();
+        for (int i = 0; i < 180; i++) {
+            taken.add(bulk(String.format("HOLDER%04d", i), String.format("legacy-bulk-key-%04d-abcdef", i)));
+        }
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            if (i % 2 == 0 && i < 360) {        // 180 keys that other clients hold: conflicts
+                records.add(bulk(String.format("BULK%04d", i), String.format("legacy-bulk-key-%04d-abcdef", i / 2)));
+            } else if (i % 2 == 1 && i < 300) { // 150 records without a key: rejected
+                records.add(Map.of("clientId", String.format("BULK%04d", i)));
+            } else {                            // 70 new: imported
+                records.add(bulk(String.format("BULK%04d", i), String.format("legacy-new-key-%04d-abcdef", i)));
+            }
+        }
+        LambdaTestKit kit = new LambdaTestKit(table);
+        try (BackfillHandler handler = new BackfillHandler(kit.context())) {
+            handler.handleRequest(new java.util.HashMap<>(Map.of("records", taken)), lambdaContext());
+            Map<String, Object> out = handler.handleRequest(new java.util.HashMap<>(Map.of("records", records)),
+                    lambdaContext());
+            assertEquals(400, out.get("read"));
+            assertEquals(70, out.get("imported"));
+            assertEquals(180, out.get("conflictCount"));
+            assertEquals(150, out.get("rejectedCount"));
+            assertEquals(true, out.get("truncated"));
+            List<Integer> conflicts = indexes(out.get("conflicts"));
+            List<Integer> rejected = indexes(out.get("rejected"));
+            assertEquals(100, conflicts.size());
+            assertEquals(100, rejected.size());
+            for (int n = 0; n < 100; n++) {
+                assertEquals(2 * n, conflicts.get(n), "the first 100 conflicts in input order");
+                assertEquals(2 * n + 1, rejected.get(n), "the first 100 rejections in input order");
+            }
+
+            Map<String, Object> few = handler.handleRequest(new java.util.HashMap<>(Map.of("records",
+                    records.subList(0, 10))), lambdaContext());
+            assertEquals(5, few.get("conflictCount"));
+            assertEquals(5, ((List<?>) few.get("conflicts")).size());
+            assertEquals(false, few.get("truncated"));
+        }
+    }
+
+    /**
+     * The S3 object's stream breaks off after three records: the run answers what it did (not a
+     * function error) with the cursor at the line it could not read, and resuming finishes it.
+     */
+    @Test
+    void s3StreamBreakingOff_answersTheReportSoFar_withTheCursorOfTheUnreadLine(TestTable table) throws Exception {
+        String lines = "{\"clientId\":\"S3DEV01\",\"key\":\"legacy-s3-key-0001-abcdefgh\"}\n"
+                + "\n"
+                + "{\"clientId\":\"S3DEV02\",\"key\":\"legacy-s3-key-0002-abcdefgh\"}\n"
+                + "{\"clientId\":\"S3DEV03\",\"key\":\"legacy-s3-key-0003-abcdefgh\"}\n";
+        String rest = "{\"clientId\":\"S3DEV04\",\"key\":\"legacy-s3-key-0004-abcdefgh\"}\n";
+        AtomicInteger gets = new AtomicInteger();
+        HttpServer s3 = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s3.createContext("/", exchange -> {
+            byte[] all = (lines + rest).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
+            exchange.sendResponseHeaders(200, all.length);
+            OutputStream os = exchange.getResponseBody();
+            if (gets.incrementAndGet() == 1) { // the first GET breaks off after the first four lines
+                os.write(lines.getBytes(StandardCharsets.UTF_8));
+                os.flush();
+                exchange.close();
+                return;
+            }
+            os.write(all);
+            os.close();
+        });
+        s3.start();
+        try {
+            LambdaTestKit kit = new LambdaTestKit(table).with("S3_ENDPOINT", "http://127.0.0.1:" + s3.getAddress().getPort());
+            try (BackfillHandler handler = new BackfillHandler(kit.context())) {
+                Map<String, Object> out = handler.handleRequest(event("backfill/s3.json"), lambdaContext());
+                assertEquals(3, out.get("imported"), out.toString());
+                assertEquals("4", out.get("nextCursor"), "line 4 (0-based) could not be read");
+                Map<?, ?> error = (Map<?, ?>) out.get("error");
+                assertEquals("StoreUnavailableException", error.get("errorType"));
+                assertEquals(4, error.get("index"));
+
+                Map<String, Object> resumed = handler.handleRequest(new java.util.HashMap<>(Map.of(
+                        "s3", Map.of("bucket", "gracekeys-import", "key", "legacy-keys.jsonl"),
+                        "cursor", out.get("nextCursor"))), lambdaContext());
+                assertEquals(1, resumed.get("imported"), resumed.toString());
+                assertNull(resumed.get("nextCursor"));
+                assertNull(resumed.get("error"));
+            }
+        } finally {
+            s3.stop(0);
+        }
+    }
+
+    private static List<Integer> indexes(Object problems) {
+        return ((List<?>) problems).stream().map(p -> (Integer) ((Map<?, ?>) p).get("index")).toList();
     }
 
     private static Map<String, Object> bulk(String clientId, String key) {

@@ -27,7 +27,8 @@ import java.util.List;
  *
  * <p>It always runs with {@code -sharedDb} (one database whatever the credentials and region, so
  * the AWS CLI, the SDK and the tests see the same tables) and {@code -disableTelemetry} (this
- * project runs it on machines with no internet). DynamoDB Local itself has no host option and
+ * project runs it on machines with no internet), and with a CORS allow-list no web page matches
+ * ({@link #NO_BROWSER_ORIGIN}). DynamoDB Local itself has no host option and
  * would listen on every interface, letting anyone on the network read and change every item; this
  * class binds its listener to 127.0.0.1 before it starts, and refuses to start (an
  * {@link IllegalStateException}) rather than listen anywhere else. Point clients at
@@ -37,6 +38,16 @@ public final class DynamoDbLocal implements AutoCloseable {
 
     /** The only address DynamoDB Local listens on, and the one {@link #endpoint()} names. */
     static final String LOOPBACK = "127.0.0.1";
+
+    /**
+     * DynamoDB Local's CORS allow-list ({@code -cors}): an entry no web page can match. It cannot
+     * switch CORS off, and its help gives {@code *} as the default; 2.6.1 answers
+     * {@code Access-Control-Allow-Origin: <origin>} when a request's {@code Origin} equals an entry.
+     * A browser's {@code Origin} is {@code null} or {@code scheme://host[:port]}; this entry has no
+     * scheme, so no page in the developer's browser is ever allowed to read an answer. The SDK and
+     * the AWS CLI send no {@code Origin} and need no CORS.
+     */
+    static final String NO_BROWSER_ORIGIN = "no-browser-origin";
 
     private final DynamoDBProxyServer server;
     private final int port;
@@ -63,8 +74,14 @@ public final class DynamoDbLocal implements AutoCloseable {
      *                               Local version whose internals differ), or does not start
      */
     public static DynamoDbLocal start(int port, Path dataDir) {
+        return start(port, dataDir, NO_BROWSER_ORIGIN);
+    }
+
+    /** As {@link #start(int, Path)}, with another CORS allow-list: for the test that proves the CORS probe sees one. */
+    static DynamoDbLocal start(int port, Path dataDir, String corsAllowList) {
         int chosen = port == 0 ? freePort() : port;
-        List<String> args = new ArrayList<>(List.of("-port", Integer.toString(chosen), "-sharedDb", "-disableTelemetry"));
+        List<String> args = new ArrayList<>(List.of("-port", Integer.toString(chosen), "-sharedDb", "-disableTelemetry",
+                "-cors", corsAllowList));
         if (dataDir == null) {
             args.add("-inMemory");
         } else {

@@ -3,8 +3,12 @@ package dev.gracekeys.dynamodblocal;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,11 +20,14 @@ import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The official DynamoDB Local, started in this JVM, reachable on 127.0.0.1 only.
@@ -31,8 +38,9 @@ import java.util.List;
  * ({@link #NO_BROWSER_ORIGIN}). DynamoDB Local itself has no host option and
  * would listen on every interface, letting anyone on the network read and change every item; this
  * class binds its listener to 127.0.0.1 before it starts, and refuses to start (an
- * {@link IllegalStateException}) rather than listen anywhere else. Point clients at
- * {@link #endpoint()}.
+ * {@link IllegalStateException}) rather than listen anywhere else. It also refuses (403) requests
+ * whose {@code Host} is not 127.0.0.1 or localhost, which is what a DNS-rebinding web page sends
+ * ({@link LoopbackHostOnly}). Point clients at {@link #endpoint()}.
  */
 public final class DynamoDbLocal implements AutoCloseable {
 
@@ -109,6 +117,7 @@ public final class DynamoDbLocal implements AutoCloseable {
         try {
             jetty = jettyServerOf(server);
             connectors = bindToLoopback(jetty);
+            refuseOtherHostNames(jetty);
         } catch (RuntimeException e) {
             stopQuietly(server); // closes the database it opened
             throw e;
@@ -248,6 +257,15 @@ public final class DynamoDbLocal implements AutoCloseable {
         return bound;
     }
 
+    /** Puts {@link LoopbackHostOnly} in front of DynamoDB Local's handler, before start. */
+    static void refuseOtherHostNames(Server jetty) {
+        Handler handler = jetty.getHandler();
+        if (handler == null) {
+            throw internalsChanged("its Jetty server has no handler");
+        }
+        jetty.setHandler(new LoopbackHostOnly(handler));
+    }
+
     /**
      * After start: the server's connectors are still {@code bound}, each listening on
      * 127.0.0.1:{@code port}.
@@ -304,6 +322,37 @@ public final class DynamoDbLocal implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Answers only requests addressed to 127.0.0.1 or localhost (any port: a loopback proxy in front
+     * is fine), and 403 to the rest. Listening on loopback keeps other machines out, and the CORS
+     * allow-list keeps other origins from reading answers, but neither stops DNS rebinding: a page
+     * at http://attacker.example:8000 whose name the attacker re-points at 127.0.0.1 is same-origin
+     * with its own requests, so the browser sends them to DynamoDB Local with any header and lets
+     * the page read every answer. Those requests say {@code Host: attacker.example:8000}.
+     */
+    static final class LoopbackHostOnly extends Handler.Wrapper {
+
+        private static final byte[] REFUSAL = ("{\"__type\":\"com.amazonaws.dynamodb.v20120810#AccessDeniedException\","
+                + "\"Message\":\"DynamoDB Local answers only requests addressed to " + LOOPBACK + " or localhost\"}")
+                .getBytes(StandardCharsets.UTF_8);
+
+        LoopbackHostOnly(Handler handler) {
+            super(handler);
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            String host = Request.getServerName(request);
+            if (host != null && (host.equals(LOOPBACK) || host.toLowerCase(Locale.ROOT).equals("localhost"))) {
+                return super.handle(request, response, callback);
+            }
+            response.setStatus(403);
+            response.getHeaders().put("Content-Type", "application/x-amz-json-1.0");
+            response.write(true, ByteBuffer.wrap(REFUSAL), callback);
+            return true;
+        }
     }
 
     /** The requested port is taken by another process. */

@@ -1,13 +1,19 @@
 package dev.gracekeys.dynamodblocal;
 
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +82,31 @@ class DynamoDbLocalTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> DynamoDbLocal.bindToLoopback(jetty));
 
         assertTrue(e.getMessage().contains("LocalConnector"), e.getMessage());
+    }
+
+    @Test
+    void refuseOtherHostNames_wrapsDynamoDbLocalsHandler() {
+        Server jetty = new Server(0);
+        Handler.Abstract handler = new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                return false;
+            }
+        };
+        jetty.setHandler(handler);
+
+        DynamoDbLocal.refuseOtherHostNames(jetty);
+
+        DynamoDbLocal.LoopbackHostOnly guard = assertInstanceOf(DynamoDbLocal.LoopbackHostOnly.class, jetty.getHandler());
+        assertSame(handler, guard.getHandler());
+    }
+
+    @Test
+    void refuseOtherHostNames_failsLoudly_whenThereIsNoHandler() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> DynamoDbLocal.refuseOtherHostNames(new Server(0)));
+
+        assertTrue(e.getMessage().contains("no handler"), e.getMessage());
     }
 
     @Test

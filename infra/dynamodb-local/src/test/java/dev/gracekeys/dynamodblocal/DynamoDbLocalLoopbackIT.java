@@ -1,6 +1,7 @@
 package dev.gracekeys.dynamodblocal;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -10,6 +11,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -54,6 +56,22 @@ class DynamoDbLocalLoopbackIT {
     void aPortTakenOnLoopback_isReportedAsInUse() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             assertThrows(DynamoDbLocal.PortInUseException.class, () -> DynamoDbLocal.start(taken.getLocalPort(), null));
+        }
+    }
+
+    @Test
+    void aStoppedServersPort_canBeStartedOnAgainAtOnce_withItsData(@TempDir Path dataDir) throws IOException {
+        // what FaultStoreIT's stop/restart case and a restarted local stack do
+        DynamoDbLocal first = DynamoDbLocal.start(0, dataDir);
+        int port = first.port();
+        RawHttp.dynamoDb(port, "CreateTable", "{\"TableName\":\"kept\","
+                + "\"AttributeDefinitions\":[{\"AttributeName\":\"k\",\"AttributeType\":\"S\"}],"
+                + "\"KeySchema\":[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}", Map.of());
+        first.close();
+
+        try (DynamoDbLocal second = DynamoDbLocal.start(port, dataDir)) {
+            RawHttp.Response list = RawHttp.dynamoDb(second.port(), "ListTables", "{}", Map.of());
+            assertTrue(list.body().contains("\"kept\""), list.body());
         }
     }
 

@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * API Gateway's HTTP API on loopback, as template.yaml configures it: {@code POST /push} behind the
  * {@code verify-authorizer} Lambda authorizer (payload 2.0, simple responses). Like API Gateway:
- * no token → 401 without calling the authorizer; denied → 403; an authorizer error → 500; allowed →
+ * a body over 10 MB → 413; no token → 401 without calling the authorizer; denied → 403; an authorizer error → 500; allowed →
  * the route runs — here, in place of the push backend, it answers 200 with the authorizer context as
  * JSON.
  *
@@ -35,6 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class HttpApi implements AutoCloseable {
 
     static final String API_ID = "localapi01";
+    /** API Gateway's payload limit for an HTTP API: 10 MB. */
+    static final int MAX_BODY = 10 * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US).withZone(ZoneOffset.UTC);
@@ -83,7 +85,13 @@ final class HttpApi implements AutoCloseable {
                 send(exchange, 404, "{\"message\":\"Not Found\"}");
                 return;
             }
-            byte[] requestBody = exchange.getRequestBody().readAllBytes();
+            byte[] requestBody = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
+            if (requestBody.length > MAX_BODY) {
+                // API Gateway's HTTP API takes at most 10 MB; read the rest so the client sees the 413.
+                exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+                send(exchange, 413, "{\"message\":\"Request Entity Too Large\"}");
+                return;
+            }
             String identity = header(exchange, identityHeader);
             if (identity == null) {
                 send(exchange, 401, "{\"message\":\"Unauthorized\"}");

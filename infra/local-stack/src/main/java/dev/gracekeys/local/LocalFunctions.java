@@ -42,17 +42,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class LocalFunctions implements Closeable {
 
-    /** Timeouts as in template.yaml: API Gateway allows an authorizer 10 s at most. */
-    static final Map<String, Duration> TIMEOUTS = Map.of(
-            "verify-authorizer", Duration.ofSeconds(10),
-            "backfill", Duration.ofMinutes(15),
-            "expire-sweep", Duration.ofMinutes(5));
-    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
-
-    /** A function's answer: the JSON body, and whether it is a function error. */
-    record Invocation(byte[] body, boolean functionError) {
+    /**
+     * A function's answer: the JSON body, whether it is a function error, and the last 4 KB of what
+     * the invocation logged (Lambda's {@code --log-type Tail}).
+     */
+    record Invocation(byte[] body, boolean functionError, byte[] logTail) {
         String text() {
             return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The invocation's payload is not JSON: Lambda refuses it before any code runs. */
+    static final class InvalidPayloadException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        InvalidPayloadException(String message) {
+            super(message);
         }
     }
 
@@ -70,6 +75,7 @@ final class LocalFunctions implements Closeable {
         return t;
     });
     private final PrintStream log;
+    private final Map<String, String> settings;
 
     LocalFunctions(Map<String, String> settings, Clock clock, EventPublisher events, PrintStream log) {
         this(settings, clock, events, log, 1);
@@ -84,6 +90,8 @@ final class LocalFunctions implements Closeable {
     LocalFunctions(Map<String, String> settings, Clock clock, EventPublisher events, PrintStream log,
                    int authorizerInstances) {
         this.log = log;
+        this.settings = Map.copyOf(settings);
+        InvocationLogs.install();
         for (Map.Entry<String, String> f : Functions.HANDLERS.entrySet()) {
             handlers.put(f.getKey(), build(f.getKey(), f.getValue(), settings, clock, events));
         }
@@ -124,12 +132,32 @@ final class LocalFunctions implements Closeable {
         return handlers.containsKey(name);
     }
 
+    /** Lambda's FunctionConfiguration of {@code name}, with the environment this stack gives it. */
+    Map<String, Object> configuration(String name) {
+        return FunctionCatalog.configuration(FunctionCatalog.get(name), settings);
+    }
+
     Iterable<String> names() {
         return handlers.keySet();
     }
 
-    /** Invokes {@code name} with a JSON payload (empty for none) and waits for the answer. */
+    /** Invokes {@code name} with a JSON payload (empty for none) under a new request id. */
     Invocation invoke(String name, byte[] payload) {
+        try {
+            return invoke(name, payload, UUID.randomUUID().toString());
+        } catch (InvalidPayloadException e) {
+            return error("Runtime.SerializationError", e.getMessage(), new byte[0]);
+        }
+    }
+
+    /**
+     * Invokes {@code name} with a JSON payload (empty for none) and waits for the answer, as Lambda
+     * does: the handler gets a Context with {@code requestId} and the time left; its log lines, framed
+     * by START / END / REPORT lines carrying the request id, make up the answer's log tail.
+     *
+     * @throws InvalidPayloadException when the payload is not JSON (nothing ran)
+     */
+    Invocation invoke(String name, byte[] payload, String requestId) throws InvalidPayloadException {
         RequestHandler<Object, Object> handler;
         if (name.equals(AUTHORIZER)) {
             int instance = Math.floorMod(nextAuthorizer.getAndIncrement(), authorizers.size());
@@ -138,45 +166,76 @@ final class LocalFunctions implements Closeable {
         } else {
             handler = handlers.get(name);
         }
-        Duration timeout = TIMEOUTS.getOrDefault(name, DEFAULT_TIMEOUT);
+        Duration timeout = FunctionCatalog.get(name).timeout();
         Object input;
         try {
             input = payload.length == 0 ? null : serializer.fromJson(new ByteArrayInputStream(payload));
         } catch (RuntimeException e) {
-            // The Lambda runtime rejects a body that is not JSON before any handler code runs.
-            return error("Runtime.SerializationError", "the payload is not valid JSON");
+            // Never the payload itself in the message: it may hold a key.
+            throw new InvalidPayloadException("Could not parse request body into json: the payload is not valid"
+                    + " JSON (" + payload.length + " bytes)");
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Context context = context(name, deadline, timeout);
-        Future<Object> result = workers.submit(() -> handler.handleRequest(input, context));
+        InvocationLogs.Capture capture = new InvocationLogs.Capture();
+        // The authorizer runs on every push: its frame lines go to the log tail only, not the console.
+        boolean frameOnConsole = !name.equals(AUTHORIZER);
+        frame(capture, frameOnConsole, "START RequestId: " + requestId + " Version: $LATEST");
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
+        Context context = context(name, requestId, deadline, capture);
+        Future<Object> result = workers.submit(() -> {
+            InvocationLogs.attach(capture);
+            try {
+                return handler.handleRequest(input, context);
+            } finally {
+                InvocationLogs.end();
+            }
+        });
+        Invocation answer;
         try {
             Object output = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             serializer.toJson(output, body);
-            return new Invocation(body.toByteArray(), false);
+            answer = new Invocation(body.toByteArray(), false, null);
         } catch (TimeoutException e) {
             result.cancel(true);
-            return error("Sandbox.Timedout", String.format("Task timed out after %.2f seconds", timeout.toMillis() / 1000.0));
+            answer = error("Sandbox.Timedout", String.format("Task timed out after %.2f seconds",
+                    timeout.toMillis() / 1000.0), null);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            return error(cause.getClass().getName(), String.valueOf(cause.getMessage()));
+            answer = error(cause.getClass().getName(), String.valueOf(cause.getMessage()), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return error("Runtime.Interrupted", "the local stack is stopping");
+            answer = error("Runtime.Interrupted", "the local stack is stopping", null);
+        }
+        if (answer.functionError()) {
+            // As the Lambda Java runtime does: the error goes into the invocation's log, so
+            // --log-type Tail shows why a call failed.
+            capture.line(answer.text());
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        frame(capture, frameOnConsole, "END RequestId: " + requestId);
+        frame(capture, frameOnConsole, String.format("REPORT RequestId: %s\tDuration: %d ms\tBilled Duration: %d ms"
+                + "\tMemory Size: %d MB", requestId, millis, Math.max(1, millis), FunctionCatalog.get(name).memoryMb()));
+        return new Invocation(answer.body(), answer.functionError(), capture.tail());
+    }
+
+    private void frame(InvocationLogs.Capture capture, boolean console, String line) {
+        capture.line(line);
+        if (console) {
+            log.println(line);
         }
     }
 
-    private Invocation error(String type, String message) {
+    private Invocation error(String type, String message, byte[] logTail) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("errorMessage", message);
         body.put("errorType", type);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         serializer.toJson(body, out);
-        return new Invocation(out.toByteArray(), true);
+        return new Invocation(out.toByteArray(), true, logTail);
     }
 
-    private Context context(String name, long deadlineNanos, Duration timeout) {
-        String requestId = UUID.randomUUID().toString();
+    private Context context(String name, String requestId, long deadlineNanos, InvocationLogs.Capture capture) {
         return new Context() {
             public String getAwsRequestId() { return requestId; }
             public String getLogGroupName() { return "/aws/lambda/" + name; }
@@ -189,10 +248,15 @@ final class LocalFunctions implements Closeable {
             public int getRemainingTimeInMillis() {
                 return (int) Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
             }
-            public int getMemoryLimitInMB() { return 512; }
+            public int getMemoryLimitInMB() { return FunctionCatalog.get(name).memoryMb(); }
             public LambdaLogger getLogger() {
                 return new LambdaLogger() {
-                    public void log(String message) { log.println("[" + name + "] " + message); }
+                    public void log(String message) {
+                        if (!InvocationLogs.captures(log)) {
+                            capture.line(message); // else the tee copies it, as this thread writes it
+                        }
+                        log.println("[" + name + "] " + message);
+                    }
                     public void log(byte[] message) { log(new String(message, StandardCharsets.UTF_8)); }
                 };
             }

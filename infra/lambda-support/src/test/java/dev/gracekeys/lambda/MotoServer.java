@@ -113,7 +113,8 @@ public final class MotoServer implements AutoCloseable {
     /**
      * Finds moto as the class comment says and starts it on a free loopback port.
      *
-     * @param environment where {@code MOTO_SERVER} and {@code PATH} are read (the process environment)
+     * @param environment where {@code MOTO_SERVER}, {@code PATH} and {@code HOME} are read (the
+     *                    process environment)
      * @throws Unavailable when moto is not found, so the caller skips
      * @throws IllegalStateException when {@code MOTO_SERVER} is set but does not start a server
      */
@@ -122,7 +123,7 @@ public final class MotoServer implements AutoCloseable {
         if (explicit != null && !explicit.isBlank()) {
             List<String> command = Arrays.asList(explicit.trim().split("\\s+"));
             try {
-                return launch(command);
+                return launch(command, environment);
             } catch (Unavailable e) {
                 throw new IllegalStateException(ENV + "=" + explicit + " did not start moto's server: " + e.getMessage());
             }
@@ -130,7 +131,7 @@ public final class MotoServer implements AutoCloseable {
         List<String> reasons = new ArrayList<>();
         for (List<String> command : candidates(environment)) {
             try {
-                return launch(command);
+                return launch(command, environment);
             } catch (Unavailable e) {
                 reasons.add(String.join(" ", command) + ": " + e.getMessage());
             }
@@ -146,12 +147,13 @@ public final class MotoServer implements AutoCloseable {
         if (onPath != null) {
             out.add(List.of(onPath.toString()));
         }
-        Path shim = Path.of(System.getProperty("user.home"), ".pyenv", "shims", "moto_server");
+        String home = environment.getOrDefault("HOME", System.getProperty("user.home"));
+        Path shim = Path.of(home, ".pyenv", "shims", "moto_server");
         if (Files.isExecutable(shim)) {
             out.add(List.of(shim.toString()));
         }
         Path python = onPath("python3", environment.get("PATH"));
-        Path pyenvPython = Path.of(System.getProperty("user.home"), ".pyenv", "shims", "python3");
+        Path pyenvPython = Path.of(home, ".pyenv", "shims", "python3");
         for (Path p : new Path[] {python, Files.isExecutable(pyenvPython) ? pyenvPython : null}) {
             if (p != null) {
                 out.add(List.of(p.toString(), "-m", "moto.server"));
@@ -175,9 +177,9 @@ public final class MotoServer implements AutoCloseable {
         return null;
     }
 
-    private static MotoServer launch(List<String> command) throws Unavailable {
+    private static MotoServer launch(List<String> command, Map<String, String> environment) throws Unavailable {
         if (!Files.isExecutable(Path.of(command.get(0)))) {
-            Path found = onPath(command.get(0), System.getenv("PATH"));
+            Path found = onPath(command.get(0), environment.get("PATH"));
             if (found == null) {
                 throw new Unavailable(command.get(0) + " is not an executable file");
             }

@@ -1,6 +1,12 @@
 package dev.gracekeys.local;
 
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The local stack's command line.
@@ -13,9 +19,12 @@ import java.nio.file.Path;
  *                      {@code authorization} or {@code x-api-key}
  * @param authorizerInstances independent verify-authorizer instances (each with its own context,
  *                      pepper ring and clients, like Lambda's containers); pushes are spread over them
+ * @param awsEndpoint   an AWS emulator on this machine (e.g. moto's server) the functions' Secrets
+ *                      Manager, EventBridge and S3 clients talk to; {@code null}: none (the default)
  */
 public record LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int lambdaPort, int httpPort,
-                           int authorizerTtl, boolean clockControl, String identitySource, int authorizerInstances) {
+                           int authorizerTtl, boolean clockControl, String identitySource, int authorizerInstances,
+                           URI awsEndpoint) {
 
     public static final String AUTHORIZATION = "authorization";
     public static final String X_API_KEY = "x-api-key";
@@ -29,9 +38,19 @@ public record LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int
             throw new IllegalArgumentException("--authorizer-instances takes a whole number 1..16, got "
                     + authorizerInstances);
         }
+        if (awsEndpoint != null) {
+            awsEndpoint = awsEndpoint(awsEndpoint.toString());
+        }
     }
 
-    /** The identity source {@code authorization}, one authorizer instance. */
+    /** No AWS emulator. */
+    public LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int lambdaPort, int httpPort,
+                        int authorizerTtl, boolean clockControl, String identitySource, int authorizerInstances) {
+        this(dataDir, inMemory, dynamodbPort, lambdaPort, httpPort, authorizerTtl, clockControl, identitySource,
+                authorizerInstances, null);
+    }
+
+    /** The identity source {@code authorization}, one authorizer instance, no AWS emulator. */
     public LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int lambdaPort, int httpPort,
                         int authorizerTtl, boolean clockControl) {
         this(dataDir, inMemory, dynamodbPort, lambdaPort, httpPort, authorizerTtl, clockControl, AUTHORIZATION, 1);
@@ -39,12 +58,18 @@ public record LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int
 
     public LocalOptions withIdentitySource(String header) {
         return new LocalOptions(dataDir, inMemory, dynamodbPort, lambdaPort, httpPort, authorizerTtl, clockControl,
-                header, authorizerInstances);
+                header, authorizerInstances, awsEndpoint);
     }
 
     public LocalOptions withAuthorizerInstances(int n) {
         return new LocalOptions(dataDir, inMemory, dynamodbPort, lambdaPort, httpPort, authorizerTtl, clockControl,
-                identitySource, n);
+                identitySource, n, awsEndpoint);
+    }
+
+    /** @param endpoint an AWS emulator on this machine (see {@link #awsEndpoint(String)}), or null for none */
+    public LocalOptions withAwsEndpoint(URI endpoint) {
+        return new LocalOptions(dataDir, inMemory, dynamodbPort, lambdaPort, httpPort, authorizerTtl, clockControl,
+                identitySource, authorizerInstances, endpoint);
     }
 
     /** The template's AuthorizerIdentitySource value for this header (the authorizer's IDENTITY_SOURCE). */
@@ -78,17 +103,30 @@ public record LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int
                                     run N independent verify-authorizer instances (1-16, default 1),
                                     each with its own caches, like Lambda's containers; pushes are
                                     spread over them in turn
+              --aws-endpoint URL    an AWS emulator on this machine, e.g. moto's server at
+                                    http://127.0.0.1:5000 (loopback only: 127.0.0.1, [::1] or
+                                    localhost). Every function's Secrets Manager, EventBridge and
+                                    S3 clients call it, with dummy credentials in us-east-1, never
+                                    AWS. Then PEPPER_SECRET_ID (below) is read from it,
+                                    deliverToSecretId writes there, and backfill's {"s3":...}
+                                    reads its buckets. The secret and bus must exist: the stack
+                                    checks them at start (docs/operations.md shows how)
               --no-build            (run-local only) do not build missing jars first
               -h, --help            this text
 
             environment:
               PEPPER                base64 pepper (at least 32 bytes) instead of the generated one
+              PEPPER_SECRET_ID      with --aws-endpoint only: the emulator's secret holding the
+                                    base64 pepper (else ignored: the pepper is PEPPER or generated)
+              EVENT_BUS_NAME        with --aws-endpoint only: the emulator's EventBridge bus the
+                                    events go to (printed too; events.jsonl is then not written).
+                                    Unset, or without --aws-endpoint: events go to events.jsonl
               TOKEN_PREFIX, DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, MAX_PREVIOUS_TOKENS, ...
                                     the functions' settings, as in the README
             """;
 
     public static LocalOptions defaults() {
-        return new LocalOptions(Path.of(".gracekeys"), false, 8000, 3001, 3000, 0, false, AUTHORIZATION, 1);
+        return new LocalOptions(Path.of(".gracekeys"), false, 8000, 3001, 3000, 0, false, AUTHORIZATION, 1, null);
     }
 
     /** Parses the arguments; {@code null} means help was asked for. */
@@ -102,6 +140,7 @@ public record LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int
         boolean clock = false;
         String identity = AUTHORIZATION;
         int instances = 1;
+        URI awsEndpoint = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -123,10 +162,69 @@ public record LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int
                     }
                 }
                 case "--authorizer-instances" -> instances = number(value(args, ++i, a), a, 1, 16);
+                case "--aws-endpoint" -> awsEndpoint = awsEndpoint(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
             }
         }
-        return new LocalOptions(dataDir, inMemory, dynamo, lambda, http, ttl, clock, identity, instances);
+        return new LocalOptions(dataDir, inMemory, dynamo, lambda, http, ttl, clock, identity, instances, awsEndpoint);
+    }
+
+    /**
+     * An AWS emulator's URL, normalized to {@code scheme://host:port}: http or https, no user, path,
+     * query or fragment, and a host on this machine, since nothing the local stack talks to may be
+     * elsewhere: 127.0.0.0/8 or ::1 written as an address, or {@code localhost} when it resolves to
+     * loopback addresses only. Other host names are refused without a lookup (a name can resolve
+     * elsewhere later).
+     *
+     * @throws IllegalArgumentException saying what is wrong and what would do
+     */
+    public static URI awsEndpoint(String url) {
+        String example = " (e.g. http://127.0.0.1:5000 for moto_server -H 127.0.0.1 -p 5000)";
+        URI uri;
+        try {
+            uri = new URI(url.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("--aws-endpoint takes a URL" + example + ", got '" + url + "'");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("--aws-endpoint takes an http:// or https:// URL" + example + ", got '"
+                    + url + "'");
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null
+                || uri.getRawFragment() != null || !(uri.getRawPath() == null || uri.getRawPath().isEmpty()
+                || uri.getRawPath().equals("/"))) {
+            throw new IllegalArgumentException("--aws-endpoint takes scheme, host and port only" + example + ", got '"
+                    + url + "'");
+        }
+        String host = uri.getHost();
+        if (!isLoopback(host)) {
+            throw new IllegalArgumentException("--aws-endpoint must be on this machine: 127.0.0.1, [::1] or localhost"
+                    + example + ", got host '" + host + "'. The local stack never talks to anything elsewhere:"
+                    + " to use AWS itself, deploy the stack (docs/deployment.md)");
+        }
+        return URI.create(scheme + "://" + host + (uri.getPort() == -1 ? "" : ":" + uri.getPort()));
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            if (host.equalsIgnoreCase("localhost")) {
+                InetAddress[] all = InetAddress.getAllByName(host);
+                for (InetAddress a : all) {
+                    if (!a.isLoopbackAddress()) {
+                        return false;
+                    }
+                }
+                return all.length > 0;
+            }
+            boolean ipv4 = host.matches("\\d{1,3}(\\.\\d{1,3}){3}")
+                    && Arrays.stream(host.split("\\.")).allMatch(octet -> Integer.parseInt(octet) <= 255);
+            boolean ipv6 = host.startsWith("[") && host.endsWith("]");
+            // An address literal is parsed, never looked up.
+            return (ipv4 || ipv6) && InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static String value(String[] args, int i, String option) {

@@ -1,9 +1,12 @@
 package dev.gracekeys.local;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.dynamodblocal.DynamoDbLocal;
+import dev.gracekeys.lambda.AwsClients;
+import dev.gracekeys.lambda.PepperSettings;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -25,6 +28,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The whole system on one machine. {@link #start} brings up DynamoDB Local (table, indexes and TTL
@@ -41,19 +45,26 @@ public final class LocalStack implements AutoCloseable {
     private final HttpApi httpApi;
     private final Path dataDir;
     private final Path eventsFile;
+    private final AwsEmulator emulator;
 
     private LocalStack(DynamoDbLocal dynamo, LocalFunctions functions, LambdaInvokeApi lambdaApi, HttpApi httpApi,
-                       Path dataDir, Path eventsFile) {
+                       Path dataDir, Path eventsFile, AwsEmulator emulator) {
         this.dynamo = dynamo;
         this.functions = functions;
         this.lambdaApi = lambdaApi;
         this.httpApi = httpApi;
         this.dataDir = dataDir;
         this.eventsFile = eventsFile;
+        this.emulator = emulator;
     }
 
     /**
+     * @param environment the functions' settings (the process environment for run-local); with
+     *                    {@link LocalOptions#awsEndpoint()}, its {@code PEPPER_SECRET_ID} and
+     *                    {@code EVENT_BUS_NAME} name the emulator's secret and bus
      * @throws PortInUseException when a port is taken (nothing is left running)
+     * @throws AwsEndpointException when the AWS emulator does not answer or lacks the pepper secret
+     *                    or the bus (nothing is left running)
      */
     public static LocalStack start(LocalOptions options, Map<String, String> environment, PrintStream out) throws IOException {
         Path dataDir = options.dataDir().toAbsolutePath();
@@ -62,23 +73,31 @@ public final class LocalStack implements AutoCloseable {
         checkFree(options.lambdaPort(), "the Lambda Invoke API", "--lambda-port", false);
         checkFree(options.httpPort(), "the HTTP API", "--http-port", false);
 
-        DynamoDbLocal dynamo = DynamoDbLocal.start(options.dynamodbPort(),
-                options.inMemory() ? null : dataDir.resolve("dynamodb"));
+        // The emulator first: a missing secret or bus is reported before anything is started.
+        Map<String, String> settings = settings(environment, options.awsEndpoint() != null);
+        AwsEmulator emulator = options.awsEndpoint() == null ? null : AwsEmulator.connect(options.awsEndpoint(), settings);
+        DynamoDbLocal dynamo = null;
         LocalFunctions functions = null;
         LambdaInvokeApi lambdaApi = null;
         try {
+            dynamo = DynamoDbLocal.start(options.dynamodbPort(), options.inMemory() ? null : dataDir.resolve("dynamodb"));
             createTableIfMissing(dynamo.endpoint());
             Path eventsFile = dataDir.resolve("events.jsonl");
             OffsetClock clock = new OffsetClock();
-            Map<String, String> settings = new java.util.HashMap<>(
-                    settings(environment, dynamo.endpoint(), pepper(environment, dataDir)));
+            settings.put("DYNAMODB_ENDPOINT", dynamo.endpoint().toString());
+            if (emulator == null || emulator.pepperSecretId() == null) {
+                settings.put(PepperSettings.PEPPER, pepper(environment, dataDir));
+            }
             settings.put("IDENTITY_SOURCE", options.identitySourceSetting());
-            functions = new LocalFunctions(settings, clock, new JsonLinesEventPublisher(eventsFile, out), out,
-                    options.authorizerInstances());
+            EventPublisher events = new JsonLinesEventPublisher(eventsFile, out);
+            if (emulator != null) {
+                events = emulator.events(events, out);
+            }
+            functions = new LocalFunctions(settings, clock, events, out, options.authorizerInstances());
             lambdaApi = new LambdaInvokeApi(bind(options.lambdaPort(), "the Lambda Invoke API", "--lambda-port"), functions);
             HttpApi httpApi = new HttpApi(bind(options.httpPort(), "the HTTP API", "--http-port"), functions, clock,
                     options.authorizerTtl(), options.clockControl(), options.identitySource());
-            return new LocalStack(dynamo, functions, lambdaApi, httpApi, dataDir, eventsFile);
+            return new LocalStack(dynamo, functions, lambdaApi, httpApi, dataDir, eventsFile, emulator);
         } catch (IOException | RuntimeException e) {
             if (lambdaApi != null) {
                 lambdaApi.close();
@@ -86,7 +105,12 @@ public final class LocalStack implements AutoCloseable {
             if (functions != null) {
                 functions.close();
             }
-            dynamo.close();
+            if (dynamo != null) {
+                dynamo.close();
+            }
+            if (emulator != null) {
+                emulator.close();
+            }
             throw e;
         }
     }
@@ -107,8 +131,24 @@ public final class LocalStack implements AutoCloseable {
         return dataDir;
     }
 
+    /** Where events are appended, unless they go to an emulator's bus ({@link #eventBus()}). */
     public Path eventsFile() {
         return eventsFile;
+    }
+
+    /** The AWS emulator the Secrets Manager, EventBridge and S3 clients call (--aws-endpoint). */
+    public Optional<URI> awsEndpoint() {
+        return Optional.ofNullable(emulator).map(AwsEmulator::endpoint);
+    }
+
+    /** The emulator's secret the pepper comes from, if any (else PEPPER or the generated file). */
+    public Optional<String> pepperSecretId() {
+        return Optional.ofNullable(emulator).map(AwsEmulator::pepperSecretId);
+    }
+
+    /** The emulator's EventBridge bus events go to, if any (else {@link #eventsFile()}). */
+    public Optional<String> eventBus() {
+        return Optional.ofNullable(emulator).map(AwsEmulator::bus);
     }
 
     /** Invocations of each verify-authorizer instance so far (--authorizer-instances). */
@@ -134,21 +174,38 @@ public final class LocalStack implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            dynamo.close();
+            try {
+                dynamo.close();
+            } finally {
+                if (emulator != null) {
+                    emulator.close();
+                }
+            }
         }
     }
 
-    /** What the functions read: the caller's environment, pointed at this stack. */
-    private static Map<String, String> settings(Map<String, String> environment, URI dynamo, String pepper) {
+    /**
+     * What the functions read: the caller's environment, pointed at this stack (the DynamoDB
+     * endpoint and the pepper are added once known).
+     *
+     * @param emulator whether an AWS emulator is given: only then is {@code PEPPER_SECRET_ID} kept,
+     *                 to name the emulator's secret (a local pepper would then only mislead)
+     */
+    private static Map<String, String> settings(Map<String, String> environment, boolean emulator) {
         Map<String, String> s = new HashMap<>(environment);
-        // On AWS these select Secrets Manager and the role's credentials; here they would mislead.
-        s.remove("PEPPER_SECRET_ID");
+        // On AWS these select the role's credentials; here they would mislead (and could reach AWS).
+        s.remove(AwsClients.CONTAINER_CREDENTIALS_URI);
         s.remove("AWS_LAMBDA_FUNCTION_NAME");
-        s.remove("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+        String secretId = s.get(PepperSettings.PEPPER_SECRET_ID);
+        if (!emulator || secretId == null || secretId.isBlank()) {
+            // Without an emulator, the secret would be read from AWS itself.
+            s.remove(PepperSettings.PEPPER_SECRET_ID);
+        } else {
+            s.remove(PepperSettings.PEPPER);
+            s.remove(PepperSettings.PEPPER_PREVIOUS);
+        }
         s.put("TABLE_NAME", TABLE);
-        s.put("DYNAMODB_ENDPOINT", dynamo.toString());
-        s.put("AWS_REGION", "us-east-1");
-        s.put("PEPPER", pepper);
+        s.put(AwsClients.REGION, "us-east-1");
         return s;
     }
 
@@ -209,6 +266,15 @@ public final class LocalStack implements AutoCloseable {
             return LambdaInvokeApi.bind(port);
         } catch (BindException e) {
             throw new PortInUseException(port, what, option);
+        }
+    }
+
+    /** The AWS emulator (--aws-endpoint) does not answer, or lacks what the settings name. */
+    public static final class AwsEndpointException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        AwsEndpointException(String message) {
+            super(message);
         }
     }
 

@@ -22,9 +22,18 @@ public final class RunLocal {
             out.print(LocalOptions.USAGE);
             return;
         }
+        if (options.awsEndpoint() != null) {
+            // Belt and braces: every client the emulator serves has static credentials and a region,
+            // so none asks EC2's instance metadata; should one ever try, the SDK refuses.
+            System.setProperty("aws.disableEc2Metadata", "true");
+        }
         LocalStack stack;
         try {
             stack = LocalStack.start(options, System.getenv(), out);
+        } catch (LocalStack.AwsEndpointException e) {
+            System.err.println("run-local: " + e.getMessage());
+            System.exit(2);
+            return;
         } catch (LocalStack.PortInUseException | dev.gracekeys.dynamodblocal.DynamoDbLocal.PortInUseException e) {
             System.err.println("run-local: " + e.getMessage());
             Runtime.getRuntime().halt(2); // DynamoDB Local may have left threads behind
@@ -53,7 +62,7 @@ public final class RunLocal {
                   Lambda Invoke API  %s   functions: %s
                   HTTP API           %s   POST /push behind verify-authorizer (identity source: %s; authorizer cache: %s; instances: %d)
                   Events             %s
-                  Data folder        %s
+                %s  Data folder        %s
 
                 Try it (AWS CLI v2 and curl; any credentials work locally):
                   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
@@ -68,8 +77,22 @@ public final class RunLocal {
                 lambda, String.join(", ", stack.functionNames()),
                 http, options.identitySource(), options.authorizerTtl() == 0 ? "off" : options.authorizerTtl() + " s",
                 options.authorizerInstances(),
-                stack.eventsFile(), stack.dataDir(),
+                stack.eventBus().map(bus -> "EventBridge bus " + bus + " at the AWS emulator (printed here too;"
+                        + " events.jsonl is not written)").orElse(stack.eventsFile().toString()),
+                emulatorLines(stack), stack.dataDir(),
                 lambda, client, http,
                 options.identitySource().equals(LocalOptions.AUTHORIZATION) ? "Authorization: Bearer $TOKEN" : "x-api-key: $TOKEN");
+    }
+
+    /** With --aws-endpoint: where the emulator is and which adapters use it; else nothing. */
+    static String emulatorLines(LocalStack stack) {
+        return stack.awsEndpoint().map(endpoint -> String.format("""
+                  AWS emulator       %s   Secrets Manager, EventBridge and S3 clients (dummy credentials, us-east-1; never AWS)
+                    pepper           %s
+                    token delivery   rotate's deliverToSecretId writes to the emulator's Secrets Manager
+                    backfill         {"s3":{"bucket","key"}} reads the emulator's S3
+                """, endpoint, stack.pepperSecretId().map(id -> "secret " + id + " (PEPPER_SECRET_ID) at the emulator")
+                .orElse("local (PEPPER or the generated file; set PEPPER_SECRET_ID to read it from the emulator)")))
+                .orElse("");
     }
 }

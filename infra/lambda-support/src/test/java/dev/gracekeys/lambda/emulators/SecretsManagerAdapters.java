@@ -1,4 +1,4 @@
-package dev.gracekeys.lambda.localstack;
+package dev.gracekeys.lambda.emulators;
 
 import dev.gracekeys.core.ops.TokenDeliveryException;
 import dev.gracekeys.core.testing.MutableClock;
@@ -11,12 +11,11 @@ import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.core.token.TokenHasher;
 import dev.gracekeys.lambda.SecretsManagerPepperSource;
 import dev.gracekeys.lambda.SecretsManagerTokenDelivery;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.testcontainers.containers.localstack.LocalStackContainer;
-import org.testcontainers.junit.jupiter.Container;
-import org.testcontainers.junit.jupiter.Testcontainers;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.protocols.jsoncore.JsonNode;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
@@ -35,28 +34,29 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The Secrets Manager adapters against LocalStack's Secrets Manager, through the real SDK client:
+ * The Secrets Manager adapters against an emulated Secrets Manager, through the real SDK client:
  * the pepper source reads the secret's {@code AWSCURRENT} and {@code AWSPREVIOUS} versions as a
  * pepper rotation (put-secret-value) moves them, and token delivery stages a new version, then
- * promotes it to {@code AWSCURRENT}. Skipped (not failed) where no Docker engine answers.
+ * promotes it to {@code AWSCURRENT}. One contract, run against each emulator DESIGN.md names:
+ * {@link SecretsManagerMotoIT} (moto's server) and {@link SecretsManagerLocalStackIT} (LocalStack in
+ * Docker), each skipped where its emulator is missing.
  */
-@Testcontainers(disabledWithoutDocker = true)
-class SecretsManagerLocalStackIT {
+abstract class SecretsManagerAdapters {
 
-    @Container
-    static final LocalStackContainer LOCALSTACK = LocalStack.container();
-
-    private static SecretsManagerClient secrets;
+    private SecretsManagerClient secrets;
 
     private final SecureRandom random = new SecureRandom();
 
-    @BeforeAll
-    static void client() {
-        secrets = LocalStack.configure(SecretsManagerClient.builder(), LOCALSTACK).build();
+    /** An SDK client builder pointed at the emulator, with its region and credentials. */
+    abstract <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder);
+
+    @BeforeEach
+    void client() {
+        secrets = configure(SecretsManagerClient.builder()).build();
     }
 
-    @AfterAll
-    static void close() {
+    @AfterEach
+    void close() {
         if (secrets != null) {
             secrets.close();
         }

@@ -1,4 +1,4 @@
-package dev.gracekeys.lambda.localstack;
+package dev.gracekeys.lambda.emulators;
 
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.ops.Requests.StatusRequest;
@@ -6,13 +6,12 @@ import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.TestTable;
 import dev.gracekeys.lambda.EventBridgePublisher;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.containers.localstack.LocalStackContainer;
-import org.testcontainers.junit.jupiter.Container;
-import org.testcontainers.junit.jupiter.Testcontainers;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.protocols.jsoncore.JsonNode;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.Target;
@@ -35,35 +34,36 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link EventBridgePublisher} against LocalStack's EventBridge, through the real SDK client: events
+ * {@link EventBridgePublisher} against an emulated EventBridge, through the real SDK client: events
  * the core really emits (so the check that none carries a token means something) are published in
  * one call, which the publisher splits into PutEvents batches of at most ten, to a custom bus; a
  * rule on {@code source = gracekeys} delivers them to an SQS queue, where the test reads every one
- * back. Skipped (not failed) where no Docker engine answers.
+ * back. One contract, run against each emulator DESIGN.md names: {@link EventBridgeMotoIT} (moto's
+ * server) and {@link EventBridgeLocalStackIT} (LocalStack in Docker), each skipped where its
+ * emulator is missing.
  */
-@Testcontainers(disabledWithoutDocker = true)
 @ExtendWith(DynamoDbLocalExtension.class)
-class EventBridgeLocalStackIT {
+abstract class EventBridgeAdapters {
 
     /** More than two PutEvents batches, the last one partial. */
     private static final int EVENTS = 23;
     /** A token (56 characters after its prefix) or a token hash (43 of base64url). */
     private static final Pattern TOKEN_OR_HASH = Pattern.compile("[A-Za-z0-9_-]{40,}");
 
-    @Container
-    static final LocalStackContainer LOCALSTACK = LocalStack.container();
+    private EventBridgeClient eventBridge;
+    private SqsClient sqs;
 
-    private static EventBridgeClient eventBridge;
-    private static SqsClient sqs;
+    /** An SDK client builder pointed at the emulator, with its region and credentials. */
+    abstract <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder);
 
-    @BeforeAll
-    static void clients() {
-        eventBridge = LocalStack.configure(EventBridgeClient.builder(), LOCALSTACK).build();
-        sqs = LocalStack.configure(SqsClient.builder(), LOCALSTACK).build();
+    @BeforeEach
+    void clients() {
+        eventBridge = configure(EventBridgeClient.builder()).build();
+        sqs = configure(SqsClient.builder()).build();
     }
 
-    @AfterAll
-    static void close() {
+    @AfterEach
+    void close() {
         if (eventBridge != null) {
             eventBridge.close();
         }
@@ -96,7 +96,7 @@ class EventBridgeLocalStackIT {
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
         String ruleArn = eventBridge.putRule(r -> r.name("gracekeys-all").eventBusName(bus)
                 .eventPattern("{\"source\":[\"" + DomainEvent.SOURCE + "\"]}")).ruleArn();
-        // What AWS requires for a queue target (LocalStack does not enforce it): the rule may send.
+        // What AWS requires for a queue target (the emulators do not enforce it): the rule may send.
         sqs.setQueueAttributes(r -> r.queueUrl(queueUrl).attributes(Map.of(QueueAttributeName.POLICY, """
                 {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},
                  "Action":"sqs:SendMessage","Resource":"%s","Condition":{"ArnEquals":{"aws:SourceArn":"%s"}}}]}"""
@@ -123,7 +123,7 @@ class EventBridgeLocalStackIT {
             envelope.get("detail").asObject().forEach((k, v) -> detail.put(k, v.text()));
             DomainEvent original = sent.remove(type + " " + detail);
             assertTrue(original != null, "received an event that was not sent, or twice: " + type + " " + detail);
-            Instant.parse(envelope.get("time").text()); // an ISO-8601 time (LocalStack may stamp its own)
+            Instant.parse(envelope.get("time").text()); // an ISO-8601 time (an emulator may stamp its own)
 
             assertFalse(TOKEN_OR_HASH.matcher(detail.toString()).find(), "something like a token or a hash in " + detail);
             for (String token : tokens) {
@@ -134,7 +134,7 @@ class EventBridgeLocalStackIT {
     }
 
     /** Reads (and deletes) messages until {@code count} arrived or the time is up. */
-    private static List<String> receive(String queueUrl, int count, Duration patience) {
+    private List<String> receive(String queueUrl, int count, Duration patience) {
         List<String> out = new ArrayList<>();
         Instant deadline = Instant.now().plus(patience);
         while (out.size() < count && Instant.now().isBefore(deadline)) {

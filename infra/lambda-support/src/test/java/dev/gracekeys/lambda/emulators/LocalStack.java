@@ -1,4 +1,4 @@
-package dev.gracekeys.lambda.localstack;
+package dev.gracekeys.lambda.emulators;
 
 import org.testcontainers.containers.localstack.LocalStackContainer;
 import org.testcontainers.containers.localstack.LocalStackContainer.EnabledService;
@@ -12,9 +12,9 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 
 /**
- * LocalStack for the tests of this package: Secrets Manager, EventBridge and SQS in one container,
- * and SDK clients for it built as the functions build theirs (the URLConnection HTTP client, an
- * explicit region and credentials), pointed at the container. The tests using it are annotated
+ * LocalStack for this package's {@code *LocalStackIT} tests: Secrets Manager, EventBridge and SQS
+ * in one container, and SDK clients for it built as the functions build theirs (the URLConnection
+ * HTTP client, an explicit region and credentials), pointed at the container. The tests using it are annotated
  * {@code @Testcontainers(disabledWithoutDocker = true)}: where no Docker engine answers they are
  * reported as skipped, and no container is ever created.
  */

@@ -89,7 +89,9 @@ public record LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int
             options:
               --data-dir DIR        data folder (default .gracekeys): DynamoDB data, the generated
                                     pepper, events.jsonl; kept across restarts
-              --in-memory           keep DynamoDB's data in memory (gone when the stack stops)
+              --in-memory           keep DynamoDB's data in memory (gone when the stack stops);
+                                    the generated pepper and events.jsonl still go to the data
+                                    folder: add --data-dir "$(mktemp -d)" to leave nothing behind
               --dynamodb-port N     (default 8000)
               --lambda-port N       (default 3001)
               --http-port N         (default 3000)

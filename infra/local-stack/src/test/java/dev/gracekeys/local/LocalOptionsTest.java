@@ -38,6 +38,15 @@ class LocalOptionsTest {
                 .getMessage().contains("1..16"));
     }
 
+    /** Issue 12: --in-memory does not keep the pepper and events in memory; --help says so and how to avoid it. */
+    @Test
+    void help_saysWhatInMemoryStillWritesToTheDataFolder() {
+        String help = LocalOptions.USAGE.replaceAll("\\s+", " ");
+        assertTrue(help.contains("--in-memory keep DynamoDB's data in memory (gone when the stack stops); the generated"
+                + " pepper and events.jsonl still go to the data folder"), help);
+        assertTrue(help.contains("--data-dir \"$(mktemp -d)\""), help);
+    }
+
     @Test
     void functionNames_fromPlainQualifiedOrArnForm() {
         assertEquals("rotate", LambdaInvokeApi.functionName("rotate"));

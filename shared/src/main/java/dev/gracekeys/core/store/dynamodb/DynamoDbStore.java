@@ -72,15 +72,22 @@ public final class DynamoDbStore implements ClientStore, SweepStore, TokenLookup
     private final DynamoDbClient dynamo;
     private final String table;
     private final Duration ttlDelay;
+    private final int expiryPage;
 
     /**
      * @param ttlDelay how long after its expiry a previous-token item carries its TTL: TTL is
      *                 housekeeping behind the sweep, never the check
      */
     public DynamoDbStore(DynamoDbClient dynamo, String table, Duration ttlDelay) {
+        this(dynamo, table, ttlDelay, EXPIRY_PAGE);
+    }
+
+    /** As above, with the expiry index read {@code expiryPage} items at a time (tests page with a few). */
+    DynamoDbStore(DynamoDbClient dynamo, String table, Duration ttlDelay, int expiryPage) {
         this.dynamo = dynamo;
         this.table = table;
         this.ttlDelay = ttlDelay;
+        this.expiryPage = expiryPage;
     }
 
     // ---- TokenLookup: the verify's hot path -------------------------------------------------
@@ -286,8 +293,8 @@ public final class DynamoDbStore implements ClientStore, SweepStore, TokenLookup
     }
 
     /**
-     * Walks the expiry index shard by shard, one page of at most {@value #EXPIRY_PAGE} items at a
-     * time, fetching the next page only when the caller asks for the next item.
+     * Walks the expiry index shard by shard, one page (of {@link #EXPIRY_PAGE} items by default) at
+     * a time, fetching the next page only when the caller asks for the next item.
      */
     private final class ExpiryIndexReader implements Iterator<ExpiringToken> {
         private final String condition;
@@ -351,7 +358,7 @@ public final class DynamoDbStore implements ClientStore, SweepStore, TokenLookup
                         .expressionAttributeNames(Map.of("#shard", EXPIRY_SHARD, "#exp", EXPIRES_AT))
                         .expressionAttributeValues(values)
                         .exclusiveStartKey(startKey)
-                        .limit(EXPIRY_PAGE));
+                        .limit(expiryPage));
             } catch (SdkException e) {
                 throw unavailable("reading the expiry index", e);
             }

@@ -12,6 +12,7 @@ import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.core.testing.WorkClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -68,7 +69,13 @@ class ExpiringSoonNoticeIT {
         f.events.clear();
 
         SweepResult first = f.core.sweeper().sweep();
+        var afterFirst = table.snapshot();
+        table.requests().reset();
         SweepResult second = f.core.sweeper().sweep();
+
+        assertEquals(afterFirst, table.snapshot());
+        assertEquals(0, WorkClock.WRITES.stream().mapToLong(table.requests()::count).sum(),
+                "a re-run reads past the notices sent, not even a refused write: " + table.requests().snapshot());
 
         assertEquals(2, first.expiringSoon());
         assertEquals(2, second.expiringSoon(), "the second run still finds them expiring soon");

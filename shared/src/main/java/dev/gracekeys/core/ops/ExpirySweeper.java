@@ -9,12 +9,16 @@ import dev.gracekeys.core.ops.Results.SweepResult;
 import dev.gracekeys.core.store.ClientStore.ExpiringToken;
 import dev.gracekeys.core.store.SweepStore;
 import dev.gracekeys.core.store.SweepStore.NoticeClaim;
+import dev.gracekeys.core.token.TokenKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -42,7 +46,8 @@ import java.util.Set;
  * <p><b>Once per token.</b> Before it publishes a {@code PreviousTokenExpiringSoon}, the sweep
  * claims it on the token item with a conditional update ({@link SweepStore#claimExpiringSoonNotice});
  * only the run whose claim succeeds publishes, so a second run, or one running at the same time,
- * never sends it again. If publishing fails the claim is given back, so the next run sends it.
+ * never sends it again. A batch read first skips the tokens announced already, so a re-run writes
+ * nothing for them. If publishing fails the claim is given back, so the next run sends it.
  * The one gap is a run that dies between its claim and its publish (not at its deadline, which it
  * stops before): that notice is lost rather than sent twice.
  *
@@ -133,14 +138,17 @@ public final class ExpirySweeper {
 
         private End announceExpiringSoon() {
             Iterator<ExpiringToken> tokens = store.previousTokensExpiring(now, now.plus(SOON)).iterator();
+            Deque<ExpiringToken> toClaim = new ArrayDeque<>();
             while (steps.mayStart()) {
                 try {
-                    if (!tokens.hasNext()) {
-                        return End.DONE;
+                    if (toClaim.isEmpty()) {
+                        if (!tokens.hasNext()) {
+                            return End.DONE;
+                        }
+                        toClaim.addAll(notAnnouncedYet(tokens));
+                        continue;
                     }
-                    ExpiringToken token = tokens.next();
-                    expiringSoon++;
-                    Optional<NoticeClaim> claim = store.claimExpiringSoonNotice(token);
+                    Optional<NoticeClaim> claim = store.claimExpiringSoonNotice(toClaim.poll());
                     if (claim.isPresent() && !announce(claim.get())) {
                         // The bus is failing: each further try would spend its retries for nothing.
                         // The tokens not reached are unclaimed, so the next run announces them.
@@ -153,6 +161,21 @@ public final class ExpirySweeper {
                 }
             }
             return End.DEADLINE;
+        }
+
+        /**
+         * The next tokens of the index (up to one batch read's worth), counted as expiring soon,
+         * less those whose notice is sent already: a re-run (after complete=false, or a second run
+         * the same day) reads past them instead of sending a refused claim, a write, for each.
+         */
+        private List<ExpiringToken> notAnnouncedYet(Iterator<ExpiringToken> tokens) {
+            List<ExpiringToken> batch = new ArrayList<>();
+            while (batch.size() < SweepStore.MAX_NOTICE_READ && tokens.hasNext()) {
+                batch.add(tokens.next());
+            }
+            expiringSoon += batch.size();
+            Set<TokenKey> sent = store.expiringSoonNoticesSent(batch);
+            return batch.stream().filter(t -> !sent.contains(t.key())).toList();
         }
 
         /** Publishes a claimed notice; if that fails, gives the claim back and answers false. */

@@ -1,7 +1,11 @@
 package dev.gracekeys.core.store;
 
+import dev.gracekeys.core.token.TokenKey;
+
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The store as the expiry sweep sees it: the {@link ClientStore}, plus the expiry index read page
@@ -22,6 +26,19 @@ public interface SweepStore extends ClientStore {
      * @throws dev.gracekeys.core.StoreUnavailableException from {@code hasNext} when DynamoDB fails
      */
     Iterable<ExpiringToken> previousTokensExpiring(Instant after, Instant until);
+
+    /** The most tokens one {@link #expiringSoonNoticesSent} reads in one request. */
+    int MAX_NOTICE_READ = 100;
+
+    /**
+     * Which of these tokens (at most {@link #MAX_NOTICE_READ}) have their expiring-soon notice
+     * claimed already for the expiry they are given with. One cheap read (not necessarily the latest
+     * state) that spares a claim, a write, for every notice already sent, so a re-run costs reads
+     * only; {@link #claimExpiringSoonNotice} stays the check.
+     *
+     * @throws dev.gracekeys.core.StoreUnavailableException when DynamoDB fails
+     */
+    Set<TokenKey> expiringSoonNoticesSent(List<ExpiringToken> tokens);
 
     /**
      * Claims the right to announce this token's coming expiry, atomically: succeeds only if the

@@ -37,12 +37,14 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import static dev.gracekeys.core.store.dynamodb.TableSchema.*;
@@ -362,6 +364,47 @@ public final class DynamoDbStore implements ClientStore, SweepStore, TokenLookup
             } catch (SdkException e) {
                 throw unavailable("reading the expiry index", e);
             }
+        }
+    }
+
+    @Override
+    public Set<TokenKey> expiringSoonNoticesSent(List<ExpiringToken> tokens) {
+        if (tokens.size() > MAX_NOTICE_READ) {
+            throw new IllegalArgumentException(tokens.size() + " tokens in one read; at most " + MAX_NOTICE_READ);
+        }
+        Map<TokenKey, String> expiries = new HashMap<>();
+        tokens.forEach(t -> expiries.put(t.key(), Times.format(t.expiresAt())));
+        Set<TokenKey> sent = new HashSet<>();
+        if (expiries.isEmpty()) {
+            return sent;
+        }
+        Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder()
+                .keys(expiries.keySet().stream().map(TableSchema::tokenKey).toList())
+                // Eventually consistent, half the cost: a stale answer only costs a refused claim.
+                .consistentRead(false)
+                .projectionExpression("#pk, #sent")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sent", SOON_SENT_FOR))
+                .build());
+        try {
+            for (int attempt = 0; !request.isEmpty(); attempt++) {
+                if (attempt == 8) {
+                    throw new StoreUnavailableException(
+                            "DynamoDB kept throttling a batch read; run the sweep again in a moment", null);
+                }
+                Map<String, KeysAndAttributes> pending = request;
+                BatchGetItemResponse response = dynamo.batchGetItem(r -> r.requestItems(pending));
+                for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+                    TokenKey key = TokenKey.of(item.get(PK).s().substring(TOKEN_PREFIX.length()));
+                    String sentFor = str(item, SOON_SENT_FOR);
+                    if (sentFor != null && sentFor.equals(expiries.get(key))) {
+                        sent.add(key);
+                    }
+                }
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+            }
+            return sent;
+        } catch (SdkException e) {
+            throw unavailable("reading which expiring-soon notices were sent", e);
         }
     }
 

@@ -130,9 +130,8 @@ public final class ExpirySweeper {
                         + " soon checked so far). The table is consistent: run expire-sweep again and it continues"
                         + " where this run stopped", expired, expiringSoon);
             }
-            LOG.info("expiry sweep: {} expired previous token(s) removed, {} expiring within 24 h ({} of them"
-                            + " announced by this run; the others were announced before), complete={}",
-                    expired, expiringSoon, announced, complete);
+            LOG.info("expiry sweep: {} expired previous token(s) removed, {} expiring within 24 h ({} announced"
+                    + " by this run), complete={}", expired, expiringSoon, announced, complete);
             return new SweepResult(expired, expiringSoon, now, complete);
         }
 

@@ -1,20 +1,27 @@
 package dev.gracekeys.core;
 
 import dev.gracekeys.core.events.DomainEvent;
+import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.Results.SweepResult;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.core.testing.WorkClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 
 import static dev.gracekeys.core.testing.Fixture.hours;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The sweep removes expired previous slots and reports those expiring soon, reading only those. */
+/**
+ * The sweep removes expired previous slots and reports those expiring soon, reading only those; it
+ * stops before its deadline, and the next run continues.
+ */
 @ExtendWith(DynamoDbLocalExtension.class)
 class ExpirySweepIT {
 
@@ -38,6 +45,7 @@ class ExpirySweepIT {
         assertEquals(3, r.expired());
         assertEquals(1, r.expiringSoon());
         assertEquals(f.clock.instant(), r.checkedAt());
+        assertTrue(r.complete());
         assertEquals(3, f.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRED).size());
         var soon = f.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON);
         assertEquals(1, soon.size());
@@ -97,5 +105,81 @@ class ExpirySweepIT {
         assertFalse(f.allowed(old));
         assertEquals(1, f.core.sweeper().sweep().expired());
         assertFalse(f.allowed(old));
+    }
+
+    /**
+     * A backlog of expired tokens bigger than the time allows: the sweep sends the expiring-soon
+     * warnings first, stops before its deadline with the table consistent and says it is not
+     * complete; the next run removes the rest. The clock moves one second per DynamoDB write, so
+     * the deadline is reached after a known amount of work.
+     */
+    @Test
+    void sweep_withABacklogTooBigForItsDeadline_warnsFirst_stopsInTime_andTheNextRunFinishes(TestTable table) {
+        Fixture f = new Fixture(table);
+        int backlog = 25;
+        for (int i = 0; i < backlog; i++) {
+            f.create(String.format("GONE%03d", i));
+            f.rotate(String.format("GONE%03d", i), hours(1));
+        }
+        for (int i = 0; i < 3; i++) {
+            f.create("SOON0" + i);
+            f.rotate("SOON0" + i, hours(20));
+        }
+        f.clock.advance(hours(2));
+        f.events.clear();
+        WorkClock clock = new WorkClock(f.clock.instant(), table.requests(), Duration.ofSeconds(1));
+        ExpirySweeper sweeper = new ExpirySweeper(f.core.store(), f.events, clock);
+        Instant deadline = clock.instant().plusSeconds(10); // 10 writes: far fewer than the backlog needs
+
+        SweepResult first = sweeper.sweep(Duration.ofSeconds(10));
+
+        assertFalse(first.complete(), "it stopped with work left");
+        assertFalse(clock.instant().isAfter(deadline), "it ended by its deadline: " + clock.instant() + " > " + deadline);
+        assertEquals(3, first.expiringSoon());
+        assertEquals(3, f.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON).size(),
+                "every warning went out although the backlog did not fit");
+        assertTrue(first.expired() > 0 && first.expired() < backlog, "removed " + first.expired());
+        assertEquals(first.expired(), f.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRED).size());
+        assertEquals(List.of(), f.violations(), "a stopped sweep leaves the table consistent");
+
+        SweepResult second = sweeper.sweep(Duration.ofMinutes(5));
+
+        assertTrue(second.complete());
+        assertEquals(backlog, first.expired() + second.expired(), "the second run removed exactly the rest");
+        var expired = f.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRED);
+        assertEquals(backlog, expired.size());
+        assertEquals(backlog, new HashSet<>(expired.stream().map(e -> e.detail().get("tokenId")).toList()).size(),
+                "each expired token announced once");
+        assertEquals(3, f.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON).size(), "no warning twice");
+        for (int i = 0; i < backlog; i++) {
+            assertNull(f.core.tokens().describe(String.format("GONE%03d", i)).previous());
+        }
+        assertEquals(List.of(), f.violations());
+    }
+
+    @Test
+    void sweep_withItsDeadlineSpent_doesNothing_andSaysItIsNotComplete(TestTable table) {
+        Fixture f = new Fixture(table);
+        f.create("GONE01");
+        f.rotate("GONE01", hours(1));
+        f.create("SOON01");
+        f.rotate("SOON01", hours(20));
+        f.clock.advance(hours(2));
+        f.events.clear();
+        var before = table.snapshot();
+
+        SweepResult r = f.core.sweeper().sweep(Duration.ZERO);
+
+        assertFalse(r.complete());
+        assertEquals(0, r.expired());
+        assertEquals(0, r.expiringSoon());
+        assertEquals(List.of(), f.events.events());
+        assertEquals(before, table.snapshot(), "nothing was written");
+
+        SweepResult next = f.core.sweeper().sweep(Duration.ofMinutes(5));
+        assertTrue(next.complete());
+        assertEquals(1, next.expired());
+        assertEquals(1, next.expiringSoon());
+        assertEquals(List.of(), f.violations());
     }
 }

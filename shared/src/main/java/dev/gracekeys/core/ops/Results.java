@@ -49,6 +49,17 @@ public final class Results {
     public record ClientList(List<ClientView> clients, String nextCursor) {
     }
 
-    public record SweepResult(int expired, int expiringSoon, Instant checkedAt) {
+    /**
+     * expire-sweep's answer.
+     *
+     * @param expired      previous tokens this run removed (and announced as expired)
+     * @param expiringSoon previous tokens this run found expiring within the lead time, whether it
+     *                     announced them or an earlier run did (each is announced once)
+     * @param checkedAt    the time the run compared expiries with
+     * @param complete     false when the run left work for the next one: it stopped at its deadline,
+     *                     publishing failed, or a client kept changing. Running it again continues:
+     *                     what is left is in the table
+     */
+    public record SweepResult(int expired, int expiringSoon, Instant checkedAt, boolean complete) {
     }
 }

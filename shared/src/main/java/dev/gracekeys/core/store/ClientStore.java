@@ -61,7 +61,8 @@ public interface ClientStore {
     /**
      * Previous-token items with {@code after < expiresAt <= until} ({@code after} may be null for
      * no lower bound), read from the sparse expiry index: the cost follows the number of such
-     * items, not the table size.
+     * items, not the table size. Reads every page before it answers; the sweep, which may stop at
+     * its deadline, reads page by page instead ({@link SweepStore#previousTokensExpiring}).
      */
     List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until);
 

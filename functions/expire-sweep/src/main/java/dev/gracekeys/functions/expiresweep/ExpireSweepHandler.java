@@ -1,19 +1,37 @@
 package dev.gracekeys.functions.expiresweep;
 
 import dev.gracekeys.core.ops.ExpirySweeper;
+import dev.gracekeys.lambda.CurrentInvocation;
 import dev.gracekeys.lambda.OpsFunction;
+import dev.gracekeys.lambda.Settings;
 import io.micronaut.context.ApplicationContextBuilder;
 import jakarta.inject.Inject;
 
+import java.time.Duration;
+
 /**
  * {@code expire-sweep}: run daily by an EventBridge schedule (its event is accepted and otherwise
- * ignored), or by hand with {@code {}}. Removes expired previous tokens and reports
- * {@code {"expired","expiringSoon","checkedAt"}}.
+ * ignored), or by hand with {@code {}}. Announces previous tokens expiring soon (once each), removes
+ * expired ones, and reports {@code {"expired","expiringSoon","checkedAt","complete"}}.
+ *
+ * <p>It sweeps for the Lambda's time left minus {@code SWEEP_DEADLINE_MARGIN_MILLIS} (default
+ * 15000), so a run with more work than time stops cleanly with {@code "complete": false} instead
+ * of being killed at the timeout; invoking it again continues where it stopped.
  */
 public class ExpireSweepHandler extends OpsFunction {
 
+    /** The setting: how long before the Lambda timeout the sweep stops starting work. */
+    static final String DEADLINE_MARGIN = "SWEEP_DEADLINE_MARGIN_MILLIS";
+    static final int DEFAULT_DEADLINE_MARGIN_MILLIS = 15_000;
+
     @Inject
     ExpirySweeper sweeper;
+
+    @Inject
+    Settings settings;
+
+    @Inject
+    CurrentInvocation invocation;
 
     public ExpireSweepHandler() {
     }
@@ -24,6 +42,10 @@ public class ExpireSweepHandler extends OpsFunction {
 
     @Override
     protected Object handle(Object input) {
-        return sweeper.sweep();
+        long margin = settings.intOrDefault(DEADLINE_MARGIN, DEFAULT_DEADLINE_MARGIN_MILLIS, 0, 900_000);
+        // Without a Lambda context (a caller of the class itself) there is no timeout to stop before.
+        return invocation.context()
+                .map(lambda -> sweeper.sweep(Duration.ofMillis(lambda.getRemainingTimeInMillis() - margin)))
+                .orElseGet(sweeper::sweep);
     }
 }

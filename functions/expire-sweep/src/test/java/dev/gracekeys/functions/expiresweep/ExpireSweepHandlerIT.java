@@ -22,14 +22,55 @@ class ExpireSweepHandlerIT {
         kit.seedSamples(); // SAMPLE02's previous has expired; SAMPLE01's expires within 24 h
         try (ExpireSweepHandler handler = new ExpireSweepHandler(kit.context())) {
             Map<String, Object> out = handler.handleRequest(event("expire-sweep/scheduled.json"), lambdaContext());
-            assertEquals(List.of("expired", "expiringSoon", "checkedAt"), List.copyOf(out.keySet()));
+            assertEquals(List.of("expired", "expiringSoon", "checkedAt", "complete"), List.copyOf(out.keySet()));
             assertEquals(1, out.get("expired"));
             assertEquals(1, out.get("expiringSoon"));
             assertEquals(kit.clock.instant().toString(), out.get("checkedAt"));
+            assertEquals(true, out.get("complete"));
             assertEquals("SAMPLE02", kit.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRED).get(0).detail().get("clientId"));
 
             Map<String, Object> again = handler.handleRequest(event("expire-sweep/empty.json"), lambdaContext());
             assertEquals(0, again.get("expired"));
+            assertEquals(1, again.get("expiringSoon"), "still expiring soon");
+            assertEquals(true, again.get("complete"));
+            assertEquals(1, kit.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON).size(),
+                    "announced once, not once per run");
+        }
+    }
+
+    /**
+     * Invoked with less time left than its margin (15 s by default), the sweep does nothing and
+     * answers {@code "complete": false}; invoked again with time, it does the work.
+     */
+    @Test
+    void invokedWithTooLittleTimeLeft_answersNotComplete_andTheNextInvocationFinishes(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        kit.seedSamples();
+        var before = table.snapshot();
+        try (ExpireSweepHandler handler = new ExpireSweepHandler(kit.context())) {
+            Map<String, Object> stopped = handler.handleRequest(event("expire-sweep/scheduled.json"),
+                    lambdaContext(() -> 10_000));
+            assertEquals(false, stopped.get("complete"));
+            assertEquals(0, stopped.get("expired"));
+            assertEquals(0, stopped.get("expiringSoon"));
+            assertEquals(List.of(), kit.events.events());
+            assertEquals(before, table.snapshot(), "it stopped before writing anything");
+
+            Map<String, Object> next = handler.handleRequest(event("expire-sweep/scheduled.json"), lambdaContext());
+            assertEquals(true, next.get("complete"));
+            assertEquals(1, next.get("expired"));
+            assertEquals(1, next.get("expiringSoon"));
+        }
+    }
+
+    @Test
+    void deadlineMargin_isASetting(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table).with("SWEEP_DEADLINE_MARGIN_MILLIS", "5000");
+        kit.seedSamples();
+        try (ExpireSweepHandler handler = new ExpireSweepHandler(kit.context())) {
+            Map<String, Object> out = handler.handleRequest(event("expire-sweep/empty.json"), lambdaContext(() -> 10_000));
+            assertEquals(true, out.get("complete"), "10 s left is enough with a 5 s margin");
+            assertEquals(1, out.get("expired"));
         }
     }
 }

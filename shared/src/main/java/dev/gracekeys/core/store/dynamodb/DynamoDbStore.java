@@ -12,6 +12,7 @@ import dev.gracekeys.core.store.ChangesRejectedException;
 import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.core.store.Replay;
+import dev.gracekeys.core.store.SweepStore;
 import dev.gracekeys.core.store.TokenLookup;
 import dev.gracekeys.core.store.TokenWrite;
 import dev.gracekeys.core.token.TokenKey;
@@ -23,36 +24,49 @@ import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
-import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import static dev.gracekeys.core.store.dynamodb.TableSchema.*;
 
 /**
- * The DynamoDB adapter of both store ports. Every change is one TransactWriteItems whose first item
- * is the client with an optimistic version condition; the token items ride in the same
- * transaction, so a change lands whole or not at all.
+ * The DynamoDB adapter of the store ports ({@link ClientStore}, {@link SweepStore},
+ * {@link TokenLookup}). Every change is one TransactWriteItems whose first item is the client with
+ * an optimistic version condition; the token items ride in the same transaction, so a change lands
+ * whole or not at all.
  *
  * <p>Reads are strongly consistent. For the verify this is deliberate: a revoked (deleted) token
  * must stop working at once, and a token issued a moment ago must work at its first push; an
  * eventually consistent read could get either wrong for about a second. It costs one full read unit
  * instead of half, on a single small item.
  */
-public final class DynamoDbStore implements ClientStore, TokenLookup {
+public final class DynamoDbStore implements ClientStore, SweepStore, TokenLookup {
+
+    /**
+     * Items per page of the expiry index: a page is one quick Query, so the sweep checks its
+     * deadline often and holds little in memory.
+     */
+    static final int EXPIRY_PAGE = 100;
 
     private static final String TOKEN_ATTRIBUTES = String.join(", ",
             CLIENT_ID, TOKEN_ID, SLOT, ACTIVE, CREATED_AT, EXPIRES_AT, LAST_USED_AT);
@@ -60,15 +74,22 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
     private final DynamoDbClient dynamo;
     private final String table;
     private final Duration ttlDelay;
+    private final int expiryPage;
 
     /**
      * @param ttlDelay how long after its expiry a previous-token item carries its TTL: TTL is
      *                 housekeeping behind the sweep, never the check
      */
     public DynamoDbStore(DynamoDbClient dynamo, String table, Duration ttlDelay) {
+        this(dynamo, table, ttlDelay, EXPIRY_PAGE);
+    }
+
+    /** As above, with the expiry index read {@code expiryPage} items at a time (tests page with a few). */
+    DynamoDbStore(DynamoDbClient dynamo, String table, Duration ttlDelay, int expiryPage) {
         this.dynamo = dynamo;
         this.table = table;
         this.ttlDelay = ttlDelay;
+        this.expiryPage = expiryPage;
     }
 
     // ---- TokenLookup: the verify's hot path -------------------------------------------------
@@ -263,39 +284,174 @@ public final class DynamoDbStore implements ClientStore, TokenLookup {
     @Override
     public List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until) {
         List<ExpiringToken> found = new ArrayList<>();
-        Map<String, String> names = Map.of("#shard", EXPIRY_SHARD, "#exp", EXPIRES_AT);
-        try {
-            for (int shard = 0; shard < EXPIRY_SHARDS; shard++) {
-                Map<String, AttributeValue> values = new HashMap<>();
-                values.put(":shard", s(Integer.toString(shard)));
-                values.put(":until", s(Times.format(until)));
-                String condition;
-                if (after == null) {
-                    condition = "#shard = :shard AND #exp <= :until";
-                } else {
-                    // Times are whole seconds, so "> after" is ">= after + 1 s".
-                    values.put(":from", s(Times.format(Times.second(after).plusSeconds(1))));
-                    condition = "#shard = :shard AND #exp BETWEEN :from AND :until";
+        previousTokensExpiring(after, until).forEach(found::add);
+        return found;
+    }
+
+    // ---- SweepStore -----------------------------------------------------------------------------
+
+    @Override
+    public Iterable<ExpiringToken> previousTokensExpiring(Instant after, Instant until) {
+        return () -> new ExpiryIndexReader(after, until);
+    }
+
+    /**
+     * Walks the expiry index shard by shard, one page (of {@link #EXPIRY_PAGE} items by default) at
+     * a time, fetching the next page only when the caller asks for the next item.
+     */
+    private final class ExpiryIndexReader implements Iterator<ExpiringToken> {
+        private final String condition;
+        private final Map<String, AttributeValue> bounds = new HashMap<>();
+        /** The shard being read; -1 before the first. */
+        private int shard = -1;
+        /** Where the shard's next page starts; null once the shard is read to its end. */
+        private Map<String, AttributeValue> nextPage;
+        private Iterator<Map<String, AttributeValue>> page = Collections.emptyIterator();
+
+        ExpiryIndexReader(Instant after, Instant until) {
+            bounds.put(":until", s(Times.format(until)));
+            if (after == null) {
+                condition = "#shard = :shard AND #exp <= :until";
+            } else {
+                // Times are whole seconds, so "> after" is ">= after + 1 s".
+                bounds.put(":from", s(Times.format(Times.second(after).plusSeconds(1))));
+                condition = "#shard = :shard AND #exp BETWEEN :from AND :until";
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (!page.hasNext()) {
+                if (nextPage == null) {
+                    if (shard + 1 >= EXPIRY_SHARDS) {
+                        return false;
+                    }
+                    shard++;
                 }
-                QueryRequest.Builder query = QueryRequest.builder()
+                QueryResponse response = query(shard, nextPage);
+                page = response.items().iterator();
+                nextPage = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                        ? response.lastEvaluatedKey()
+                        : null;
+            }
+            return true;
+        }
+
+        @Override
+        public ExpiringToken next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            Map<String, AttributeValue> item = page.next();
+            return new ExpiringToken(
+                    TokenKey.of(item.get(PK).s().substring(TOKEN_PREFIX.length())),
+                    str(item, CLIENT_ID),
+                    str(item, TOKEN_ID),
+                    Times.parse(str(item, EXPIRES_AT)));
+        }
+
+        private QueryResponse query(int shardToRead, Map<String, AttributeValue> startKey) {
+            Map<String, AttributeValue> values = new HashMap<>(bounds);
+            values.put(":shard", s(Integer.toString(shardToRead)));
+            try {
+                return dynamo.query(r -> r
                         .tableName(table)
                         .indexName(EXPIRY_INDEX)
                         .keyConditionExpression(condition)
-                        .expressionAttributeNames(names)
-                        .expressionAttributeValues(values);
-                for (QueryResponse page : dynamo.queryPaginator(query.build())) {
-                    for (Map<String, AttributeValue> item : page.items()) {
-                        found.add(new ExpiringToken(
-                                TokenKey.of(item.get(PK).s().substring(TOKEN_PREFIX.length())),
-                                str(item, CLIENT_ID),
-                                str(item, TOKEN_ID),
-                                Times.parse(str(item, EXPIRES_AT))));
+                        .expressionAttributeNames(Map.of("#shard", EXPIRY_SHARD, "#exp", EXPIRES_AT))
+                        .expressionAttributeValues(values)
+                        .exclusiveStartKey(startKey)
+                        .limit(expiryPage));
+            } catch (SdkException e) {
+                throw unavailable("reading the expiry index", e);
+            }
+        }
+    }
+
+    @Override
+    public Set<TokenKey> expiringSoonNoticesSent(List<ExpiringToken> tokens) {
+        if (tokens.size() > MAX_NOTICE_READ) {
+            throw new IllegalArgumentException(tokens.size() + " tokens in one read; at most " + MAX_NOTICE_READ);
+        }
+        Map<TokenKey, String> expiries = new HashMap<>();
+        tokens.forEach(t -> expiries.put(t.key(), Times.format(t.expiresAt())));
+        Set<TokenKey> sent = new HashSet<>();
+        if (expiries.isEmpty()) {
+            return sent;
+        }
+        Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder()
+                .keys(expiries.keySet().stream().map(TableSchema::tokenKey).toList())
+                // Eventually consistent, half the cost: a stale answer only costs a refused claim.
+                .consistentRead(false)
+                .projectionExpression("#pk, #sent")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sent", SOON_SENT_FOR))
+                .build());
+        try {
+            for (int attempt = 0; !request.isEmpty(); attempt++) {
+                if (attempt == 8) {
+                    throw new StoreUnavailableException(
+                            "DynamoDB kept throttling a batch read; run the sweep again in a moment", null);
+                }
+                Map<String, KeysAndAttributes> pending = request;
+                BatchGetItemResponse response = dynamo.batchGetItem(r -> r.requestItems(pending));
+                for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+                    TokenKey key = TokenKey.of(item.get(PK).s().substring(TOKEN_PREFIX.length()));
+                    String sentFor = str(item, SOON_SENT_FOR);
+                    if (sentFor != null && sentFor.equals(expiries.get(key))) {
+                        sent.add(key);
                     }
                 }
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
             }
-            return found;
+            return sent;
         } catch (SdkException e) {
-            throw unavailable("reading the expiry index", e);
+            throw unavailable("reading which expiring-soon notices were sent", e);
+        }
+    }
+
+    @Override
+    public Optional<NoticeClaim> claimExpiringSoonNotice(ExpiringToken token) {
+        String expiresAt = Times.format(token.expiresAt());
+        try {
+            UpdateItemResponse response = dynamo.updateItem(r -> r
+                    .tableName(table)
+                    .key(tokenKey(token.key()))
+                    .updateExpression("SET #sent = :exp")
+                    // Still this client's previous token with this expiry, and its notice for that
+                    // expiry not claimed yet: the one check that makes the notice once per token.
+                    .conditionExpression("#cid = :cid AND #slot = :prev AND #exp = :exp"
+                            + " AND (attribute_not_exists(#sent) OR #sent <> :exp)")
+                    .expressionAttributeNames(Map.of(
+                            "#cid", CLIENT_ID, "#slot", SLOT, "#exp", EXPIRES_AT, "#sent", SOON_SENT_FOR))
+                    .expressionAttributeValues(Map.of(
+                            ":cid", s(token.clientId()),
+                            ":prev", s(TokenSlot.PREVIOUS.wireName()),
+                            ":exp", s(expiresAt)))
+                    // The item as claimed, for its lastUsedAt: no second read.
+                    .returnValues(ReturnValue.ALL_NEW));
+            return Optional.of(new NoticeClaim(token, Times.parse(str(response.attributes(), LAST_USED_AT))));
+        } catch (ConditionalCheckFailedException e) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            throw unavailable("claiming the expiring-soon notice of a token of client " + token.clientId(), e);
+        }
+    }
+
+    @Override
+    public void releaseExpiringSoonNotice(NoticeClaim claim) {
+        ExpiringToken token = claim.token();
+        try {
+            dynamo.updateItem(r -> r
+                    .tableName(table)
+                    .key(tokenKey(token.key()))
+                    .updateExpression("REMOVE #sent")
+                    .conditionExpression("#sent = :exp")
+                    .expressionAttributeNames(Map.of("#sent", SOON_SENT_FOR))
+                    .expressionAttributeValues(Map.of(":exp", s(Times.format(token.expiresAt())))));
+        } catch (ConditionalCheckFailedException e) {
+            // The item is gone or its expiry moved since the claim: nothing of ours to give back.
+        } catch (SdkException e) {
+            throw unavailable("releasing the expiring-soon notice of a token of client " + token.clientId(), e);
         }
     }
 

@@ -25,6 +25,7 @@ import java.util.Map;
  * client          CLIENT#&lt;clientId&gt;   CLIENT   clientId name active createdAt version cur prev clientList
  * token           TOKEN#&lt;hmac&gt;        TOKEN    clientId tokenId slot active createdAt lastUsedAt
  *                                              + on previous tokens only: expiresAt ttl expShard
+ *                                              (and soonSentFor once the sweep announced it)
  * </pre>
  *
  * <p>A verify is one strongly consistent GetItem on {@code TOKEN#<hmac>}: the token item carries its
@@ -80,6 +81,13 @@ public final class TableSchema {
     /** The TTL attribute (epoch seconds): housekeeping only, never the security check. */
     public static final String TTL = "ttl";
     public static final String EXPIRY_SHARD = "expShard";
+    /**
+     * On a previous token: the {@code expiresAt} its {@code PreviousTokenExpiringSoon} was sent for.
+     * The sweep sets it with a conditional update before it publishes (a claim), so the notice goes
+     * out at most once per token and expiry, across runs and concurrent sweepers. Not in any index:
+     * the claim itself is the check.
+     */
+    public static final String SOON_SENT_FOR = "soonSentFor";
 
     // Indexes
     public static final String EXPIRY_INDEX = "expiry-index";

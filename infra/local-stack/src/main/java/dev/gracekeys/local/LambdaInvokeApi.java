@@ -104,8 +104,12 @@ final class LambdaInvokeApi implements AutoCloseable {
         String type = exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type");
         boolean event = "Event".equals(type);
         int limit = event ? MAX_EVENT_PAYLOAD : MAX_SYNC_PAYLOAD;
-        byte[] payload = exchange.getRequestBody().readNBytes(limit + 1);
-        if (payload.length > limit) {
+        // The declared length decides first, so a large upload is not buffered; readAllBytes, not
+        // readNBytes (see HttpApi).
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        boolean tooLarge = declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > limit;
+        byte[] payload = tooLarge ? new byte[0] : exchange.getRequestBody().readAllBytes();
+        if (tooLarge || payload.length > limit) {
             // Read the rest, so the client gets the answer rather than a connection reset mid-upload.
             exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
             awsError(exchange, 413, "RequestTooLargeException", "Request must be smaller than " + limit

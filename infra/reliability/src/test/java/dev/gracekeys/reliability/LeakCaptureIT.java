@@ -324,7 +324,10 @@ class LeakCaptureIT {
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString(payload)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             String body = r.body();
-            if (function.equals("rotate") && r.headers().firstValue("X-Amz-Function-Error").isEmpty()) {
+            // A rotate that ran and succeeded: not a function error, nor an API error such as
+            // InvalidRequestContentException for a payload that is not JSON (400, nothing ran).
+            if (function.equals("rotate") && r.statusCode() == 200
+                    && r.headers().firstValue("X-Amz-Function-Error").isEmpty()) {
                 Map<?, ?> answer = JSON.readValue(body, Map.class);
                 tokens.add((String) answer.get("token"));
                 Map<Object, Object> shown = new LinkedHashMap<>(answer);

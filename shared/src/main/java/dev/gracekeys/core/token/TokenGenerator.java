@@ -5,4 +5,13 @@ package dev.gracekeys.core.token;
 public interface TokenGenerator {
 
     IssuedToken next();
+
+    /**
+     * Drops whatever random state this generator holds and draws fresh entropy, so it cannot repeat
+     * tokens another copy of the same state issues: called after the process was restored from a
+     * snapshot (Lambda SnapStart), where every restored container starts with the same state. A
+     * generator without random state (a test's pinned tokens) has nothing to do.
+     */
+    default void reseed() {
+    }
 }

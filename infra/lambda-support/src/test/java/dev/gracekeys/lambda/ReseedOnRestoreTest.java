@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -64,6 +65,7 @@ class ReseedOnRestoreTest {
     void theRegisteredHook_givesContainersRestoredFromOneSnapshot_differentTokens() throws Exception {
         CapturingRegistrar registrar = new CapturingRegistrar();
         try (ApplicationContext context = new LambdaApplicationContextBuilder().singletons(settings(), registrar).start()) {
+            assertEquals(List.of(context.getBean(ReseedOnRestore.class)), registrar.registered());
             // Two containers restored from one snapshot: two generators holding identical random state
             // (a seeded SHA1PRNG stands for the snapshotted state).
             TokenFormat format = TokenFormat.defaults();

@@ -85,13 +85,29 @@ public class CoreFactory {
         return new SecretsManagerTokenDelivery(secrets);
     }
 
+    /** SnapStart's runtime hooks go to CRaC's global context; tests register a Registrar of their own. */
+    @Singleton
+    @Requires(missingBeans = ReseedOnRestore.Registrar.class)
+    ReseedOnRestore.Registrar restoreHooks() {
+        return ReseedOnRestore.Registrar.CRAC;
+    }
+
+    /** After a SnapStart restore, fresh randomness for the token generators (see {@link ReseedOnRestore}). */
+    @Singleton
+    ReseedOnRestore reseedOnRestore(ReseedOnRestore.Registrar registrar) {
+        ReseedOnRestore hook = new ReseedOnRestore();
+        registrar.register(hook);
+        return hook;
+    }
+
     /**
      * The event publisher is looked up at the first publish, not here: the authorizer never
-     * publishes, so it never builds an EventBridge client nor reads EVENT_BUS_NAME.
+     * publishes, so it never builds an EventBridge client nor reads EVENT_BUS_NAME. The restore hook
+     * is taken so that no core is built, in any function, without it registered.
      */
     @Singleton
     GraceKeys core(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers, BeanProvider<EventPublisher> events,
-                   Clock clock, TokenDelivery delivery) {
+                   Clock clock, TokenDelivery delivery, ReseedOnRestore reseedOnRestore) {
         return GraceKeys.create(config, dynamo, peppers, batch -> events.get().publish(batch), clock, delivery);
     }
 

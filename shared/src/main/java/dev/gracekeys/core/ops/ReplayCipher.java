@@ -17,13 +17,19 @@ import java.util.Base64;
  * associated data (a ciphertext moved to another request's item does not decrypt). A table dump
  * alone reveals no token; with the pepper an attacker could mint tokens anyway. Decrypting tries
  * every pepper the ring knows, so a pepper rotation inside the replay window does not lose it.
+ *
+ * <p>The nonce comes from a {@link SecureRandom} made for each encryption, never from one kept since
+ * start-up: with Lambda SnapStart many containers are restored from one snapshot, and a generator
+ * whose state is in that snapshot can give each of them the same nonces (a DRBG or SHA1PRNG does;
+ * Linux's default, NativePRNG, mixes fresh /dev/urandom bytes into each draw). Two encryptions
+ * under one key with one nonce reveal the XOR of the two tokens and let an attacker forge tags. A
+ * new instance costs microseconds, and there is one encryption per rotate that carries a requestId.
  */
 final class ReplayCipher {
 
     private static final String PURPOSE = "replay-token-v1";
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final PepperRing peppers;
 
@@ -34,7 +40,7 @@ final class ReplayCipher {
     String encrypt(String token, String requestId) {
         try {
             byte[] nonce = new byte[NONCE_BYTES];
-            RANDOM.nextBytes(nonce);
+            new SecureRandom().nextBytes(nonce);
             Cipher c = cipher(Cipher.ENCRYPT_MODE, peppers.view().current(), nonce, requestId);
             byte[] sealed = c.doFinal(token.getBytes(StandardCharsets.UTF_8));
             byte[] out = new byte[NONCE_BYTES + sealed.length];

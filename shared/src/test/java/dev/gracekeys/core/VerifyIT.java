@@ -199,6 +199,72 @@ class VerifyIT {
         }
     }
 
+    /**
+     * Issue 11, defect 6: the budget covers the whole verify, every read, refresh and write. Here
+     * Secrets Manager hangs (the pepper refresh never returns) and every DynamoDB request takes
+     * 150 ms, with a 400 ms budget: a valid token is still allowed (the refresh runs in the
+     * background and never holds up a push), an unknown one on a stale view waits for the refresh
+     * at most what is left of its budget, and each verify returns instead of waiting for the hung
+     * refresh. (The 5 s bound is not a performance assertion: without the budget the verify would
+     * wait for the 60 s hang.)
+     */
+    @Test
+    void wholeVerify_staysWithinItsBudget_whenThePepperRefreshHangs_andTheTableIsSlow(TestTable table) throws Exception {
+        Fixture f = new Fixture(table);
+        String token = f.create("SLOW01");
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger loads = new java.util.concurrent.atomic.AtomicInteger();
+        dev.gracekeys.core.token.PepperSource hangingAfterFirst = () -> {
+            if (loads.getAndIncrement() > 0) {
+                try {
+                    never.await(60, java.util.concurrent.TimeUnit.SECONDS); // Secrets Manager hangs
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return dev.gracekeys.core.token.PepperSource.Peppers.of(Fixture.PEPPER);
+        };
+        MutableClock clock = new MutableClock(f.clock.instant());
+        PepperRing ring = new PepperRing(hangingAfterFirst, clock, Duration.ofSeconds(1));
+        DynamoDbClient slow = DynamoDbClient.builder()
+                .endpointOverride(table.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("local", "local")))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.addExecutionInterceptor(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission c,
+                                                   software.amazon.awssdk.core.interceptor.ExecutionAttributes a) {
+                        try {
+                            Thread.sleep(150); // a slow table: every request takes 150 ms more
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                })).build();
+        Verifier verifier = new Verifier(new DynamoDbStore(slow, table.name(), Duration.ZERO), f.config.tokenFormat(),
+                ring, clock, Duration.ofMillis(400), Duration.ofMinutes(5));
+        clock.advance(Duration.ofSeconds(2)); // past the refresh interval: the next view() starts a refresh
+        try {
+            long start = System.nanoTime();
+            Verdict allowed = verifier.verify(token);
+            long validMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(allowed.allowed(), "a valid token during a hung refresh: " + allowed);
+
+            String unknown = new SecureTokenGenerator(f.config.tokenFormat()).next().value();
+            start = System.nanoTime();
+            Verdict denied = verifier.verify(unknown);
+            long unknownMillis = (System.nanoTime() - start) / 1_000_000;
+            assertFalse(denied.allowed());
+            assertTrue(validMillis < 5_000 && unknownMillis < 5_000,
+                    "verify returned after " + validMillis + " / " + unknownMillis + " ms with a 400 ms budget");
+            assertTrue(loads.get() >= 2, "a refresh was started (and hangs): " + loads.get());
+        } finally {
+            never.countDown();
+            slow.close();
+        }
+    }
+
     @Test
     void verify_denies_whenDynamoDbIsUnreachable() throws Exception {
         int closedPort;

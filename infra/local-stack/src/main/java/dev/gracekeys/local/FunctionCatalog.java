@@ -55,7 +55,8 @@ public final class FunctionCatalog {
         add("backfill", 1024, 900,
                 "Imports legacy keys as the first token of new clients; idempotent, never overwrites.", EVENTS, PEPPER);
         add("expire-sweep", 512, 300,
-                "Daily; removes expired previous tokens and reports those expiring within 24 h.", EVENTS);
+                "Daily; removes expired previous tokens and reports those expiring within 24 h.", EVENTS,
+                List.of("SWEEP_DEADLINE_MARGIN_MILLIS"));
         if (!SPECS.keySet().equals(Functions.HANDLERS.keySet())) {
             throw new IllegalStateException("FunctionCatalog and Functions.HANDLERS name different functions");
         }

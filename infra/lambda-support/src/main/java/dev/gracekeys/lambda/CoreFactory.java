@@ -80,7 +80,9 @@ public class CoreFactory {
                         PepperSettings.MAX_REFRESH_SECONDS)));
     }
 
+    /** Into Secrets Manager; replaceable (the local stack without an AWS emulator refuses instead). */
     @Singleton
+    @Requires(missingBeans = TokenDelivery.class)
     TokenDelivery delivery(SecretsManagerAccess secrets) {
         return new SecretsManagerTokenDelivery(secrets);
     }

@@ -63,6 +63,21 @@ final class LocalFunctions implements Closeable {
 
     static final String AUTHORIZER = "verify-authorizer";
 
+    /** Token delivery in a stack without an AWS emulator: refused, saying how to get it. */
+    static final dev.gracekeys.core.ops.TokenDelivery NO_SECRETS_MANAGER = new dev.gracekeys.core.ops.TokenDelivery() {
+        @Override
+        public String stage(String secretId, String clientId, dev.gracekeys.core.token.IssuedToken token) {
+            throw new dev.gracekeys.core.ops.TokenDeliveryException("the local stack has no Secrets Manager to deliver"
+                    + " the token into, so nothing was rotated: leave deliverToSecretId out, or start the stack with"
+                    + " --aws-endpoint and an emulator such as moto_server (docs/operations.md)", null);
+        }
+
+        @Override
+        public void promote(String secretId, String versionId) {
+            stage(secretId, null, null);
+        }
+    };
+
     private final Map<String, RequestHandler<Object, Object>> handlers = new LinkedHashMap<>();
     /** verify-authorizer's instances, each with its own application context (caches, clients). */
     private final List<RequestHandler<Object, Object>> authorizers = new ArrayList<>();
@@ -106,6 +121,9 @@ final class LocalFunctions implements Closeable {
                                                         Clock clock, EventPublisher events) {
         ApplicationContextBuilder context = new LambdaApplicationContextBuilder();
         context.singletons(Settings.of(settings), clock, events);
+        if (LocalStack.NO_AWS.equals(settings.get(dev.gracekeys.lambda.AwsClients.SECRETSMANAGER_ENDPOINT))) {
+            context.singletons(NO_SECRETS_MANAGER);
+        }
         try {
             return (RequestHandler<Object, Object>) Class.forName(handlerClass)
                     .getConstructor(ApplicationContextBuilder.class).newInstance(context);

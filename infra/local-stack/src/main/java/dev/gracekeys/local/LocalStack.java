@@ -85,6 +85,9 @@ public final class LocalStack implements AutoCloseable {
             Path eventsFile = dataDir.resolve("events.jsonl");
             OffsetClock clock = new OffsetClock();
             settings.put("DYNAMODB_ENDPOINT", dynamo.endpoint().toString());
+            if (emulator == null) {
+                noAws(settings);
+            }
             if (emulator == null || emulator.pepperSecretId() == null) {
                 settings.put(PepperSettings.PEPPER, pepper(environment, dataDir));
             }
@@ -208,6 +211,23 @@ public final class LocalStack implements AutoCloseable {
         s.put(AwsClients.REGION, "us-east-1");
         return s;
     }
+
+    /**
+     * Without {@code --aws-endpoint} there is no Secrets Manager, EventBridge or S3 here, and a
+     * client left without an endpoint would go to the real AWS with the developer's own credentials
+     * (a {@code deliverToSecretId} would write a token into their account). So each of those clients
+     * is pointed at {@link #NO_AWS}, a closed loopback port, which also gives it dummy credentials:
+     * a call fails at once and never leaves the machine. Token delivery says why instead
+     * ({@link LocalFunctions}).
+     */
+    static void noAws(Map<String, String> settings) {
+        for (String name : AwsEmulator.ENDPOINT_SETTINGS) {
+            settings.putIfAbsent(name, NO_AWS);
+        }
+    }
+
+    /** Where the AWS clients point without an emulator: the discard port on loopback, nothing listens. */
+    static final String NO_AWS = "http://127.0.0.1:9";
 
     /**
      * {@code PEPPER} from the environment, else the data folder's {@code pepper} file, generated on

@@ -196,6 +196,23 @@ class LocalApisAnswerLikeAwsIT {
         assertTrue(preflight.headers().firstValue("Access-Control-Allow-Methods").isEmpty());
     }
 
+    /**
+     * Without --aws-endpoint the stack has no Secrets Manager: a deliverToSecretId is refused with a
+     * message saying how to get one, and nothing is rotated, instead of the client going to the real
+     * AWS with the developer's own credentials.
+     */
+    @Test
+    void withoutAnEmulator_deliveryIsRefused_neverSentToRealAws() {
+        InvokeResponse r = lambda.invoke(b -> b.functionName("rotate").payload(SdkBytes.fromUtf8String(
+                "{\"clientId\":\"NOAWS01\",\"create\":true,\"deliverToSecretId\":\"gracekeys/clients/NOAWS01\"}")));
+        assertEquals("Unhandled", r.functionError());
+        String body = r.payload().asUtf8String();
+        assertTrue(body.contains("TokenDeliveryException") && body.contains("--aws-endpoint"), body);
+        InvokeResponse describe = lambda.invoke(b -> b.functionName("describe")
+                .payload(SdkBytes.fromUtf8String("{\"clientId\":\"NOAWS01\"}")));
+        assertTrue(describe.payload().asUtf8String().contains("ClientNotFoundException"), "nothing was created");
+    }
+
     @Test
     void httpApi_bodyOver10Mb_is413() throws Exception {
         byte[] body = new byte[HttpApi.MAX_BODY + 1];

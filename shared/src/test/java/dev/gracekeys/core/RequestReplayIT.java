@@ -6,6 +6,7 @@ import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Requests.StatusRequest;
 import dev.gracekeys.core.ops.Results.RevokeResult;
 import dev.gracekeys.core.ops.Results.RotateResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.TestTable;
@@ -154,7 +155,7 @@ class RequestReplayIT {
         java.util.concurrent.atomic.AtomicReference<PepperSource.Peppers> secret = new java.util.concurrent.atomic.AtomicReference<>(
                 new PepperSource.Peppers(Fixture.PEPPER, null, f.clock.instant().minus(hours(1))));
         PepperSource peppers = secret::get;
-        GraceKeys ring1 = GraceKeys.create(f.config, table.client(),
+        GraceKeys ring1 = DynamoDbGraceKeys.create(f.config, table.client(),
                 new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run), f.events, f.clock);
         ring1.tokens().rotate(new RotateRequest("GRACE01", null, true, null));
         RotateResult first = ring1.tokens().rotate(rotate("GRACE01", "req-1"));
@@ -162,7 +163,7 @@ class RequestReplayIT {
                 Pepper.of("another-pepper-0123456789abcdef0123456789ab".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 Fixture.PEPPER, f.clock.instant()));
         f.clock.advance(Duration.ofMinutes(6));
-        GraceKeys ring2 = GraceKeys.create(f.config, table.client(),
+        GraceKeys ring2 = DynamoDbGraceKeys.create(f.config, table.client(),
                 new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run), f.events, f.clock);
         assertEquals(first.token(), ring2.tokens().rotate(rotate("GRACE01", "req-1")).token());
         assertEquals(1, f.events.ofType(DomainEvent.TOKEN_ROTATED).size());

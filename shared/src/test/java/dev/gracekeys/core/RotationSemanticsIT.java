@@ -8,6 +8,7 @@ import dev.gracekeys.core.ops.Requests.StatusRequest;
 import dev.gracekeys.core.ops.Results.ClientView;
 import dev.gracekeys.core.ops.Results.RevokeResult;
 import dev.gracekeys.core.ops.Results.RotateResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
@@ -336,7 +337,8 @@ class RotationSemanticsIT {
         String other = f.create("OTHER01");
         String first = f.create("GRACE01");
         var taken = new dev.gracekeys.core.token.IssuedToken(other, f.config.tokenFormat().tokenIdOf(other));
-        GraceKeys pinned = GraceKeys.create(f.config, table.client(), Fixture.PEPPER, f.events, f.clock, () -> taken);
+        GraceKeys pinned = DynamoDbGraceKeys.builder(f.config, table.client())
+                .pepper(Fixture.PEPPER).events(f.events).clock(f.clock).tokenGenerator(() -> taken).build();
         var before = table.snapshot();
 
         assertThrows(ConcurrentModificationException.class,

@@ -4,6 +4,7 @@ import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Results.RotateResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.core.verify.Verdict;
 
@@ -41,7 +42,7 @@ public final class Fixture {
         this.table = table;
         this.clock = clock;
         this.config = config;
-        this.core = GraceKeys.create(config, table.client(), PEPPER, events, clock);
+        this.core = DynamoDbGraceKeys.create(config, table.client(), PEPPER, events, clock);
     }
 
     /** Creates a client and returns its first token. */

@@ -5,6 +5,9 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,10 +23,22 @@ class ArchitectureTest {
     private static final String CORE = "dev.gracekeys.core..";
     private static final String ADAPTER = "dev.gracekeys.core.store.dynamodb..";
 
-    /** The main classes only: the test fixtures use DynamoDB Local and the SDK on purpose. */
+    /**
+     * The module's main classes only, read from where {@code GraceKeys} was loaded: the test fixtures
+     * use DynamoDB Local and the SDK on purpose, and scanning every jar on the classpath for the
+     * package would cost seconds.
+     */
     private static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("dev.gracekeys.core");
+            .importPath(mainClasses());
+
+    private static Path mainClasses() {
+        try {
+            return Path.of(GraceKeys.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @Test
     void core_outsideTheDynamoDbAdapter_dependsOnNoAwsSdk_noLambdaTypes_andNoMicronaut() {

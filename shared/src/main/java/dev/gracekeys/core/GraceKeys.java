@@ -5,21 +5,34 @@ import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.LegacyImporter;
 import dev.gracekeys.core.ops.TokenDelivery;
 import dev.gracekeys.core.ops.TokenService;
-import dev.gracekeys.core.store.dynamodb.DynamoDbStore;
+import dev.gracekeys.core.store.SweepStore;
+import dev.gracekeys.core.store.TokenLookup;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.SecureTokenGenerator;
 import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.core.token.TokenGenerator;
 import dev.gracekeys.core.verify.Verifier;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 import java.time.Clock;
+import java.util.Objects;
 
 /**
- * The core, wired: one place that turns settings, a DynamoDB client, the pepper, an event
- * publisher and a clock into the services. Function handlers, the local stack and the tests all
- * build the core through here.
+ * The core, wired: one place that turns settings, a store, the pepper, an event publisher and a
+ * clock into the services. It takes the store through its ports only ({@link SweepStore} and
+ * {@link TokenLookup}), so the core needs no AWS SDK: the Lambda functions and the local stack give
+ * it the DynamoDB adapter ({@code store.dynamodb.DynamoDbGraceKeys} builds that), the fast tests an
+ * in-memory store.
+ *
+ * <pre>{@code
+ * GraceKeys core = GraceKeys.builder()
+ *         .config(config)
+ *         .store(store)
+ *         .peppers(peppers)
+ *         .events(events)
+ *         .clock(clock)
+ *         .build();
+ * }</pre>
  */
 public final class GraceKeys {
 
@@ -27,42 +40,22 @@ public final class GraceKeys {
     private final Verifier verifier;
     private final LegacyImporter importer;
     private final ExpirySweeper sweeper;
-    private final DynamoDbStore store;
+    private final SweepStore store;
 
-    private GraceKeys(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers, EventPublisher events,
-                      Clock clock, TokenGenerator generator, TokenDelivery delivery) {
-        TokenFormat format = config.tokenFormat();
-        this.store = new DynamoDbStore(dynamo, config.tableName(), config.ttlDelay());
-        this.tokens = new TokenService(store, peppers, generator == null ? new SecureTokenGenerator(format) : generator,
-                events, clock, config, delivery);
-        this.verifier = new Verifier(store, format, peppers, clock, config.verifyTimeout(),
-                config.lastUseInterval());
-        this.importer = new LegacyImporter(store, peppers, format, events, clock);
-        this.sweeper = new ExpirySweeper(store, events, clock);
+    private GraceKeys(Builder b) {
+        TokenFormat format = b.config.tokenFormat();
+        TokenGenerator generator = b.generator == null ? new SecureTokenGenerator(format) : b.generator;
+        this.store = b.store;
+        this.tokens = new TokenService(b.store, b.peppers, generator, b.events, b.clock, b.config, b.delivery);
+        this.verifier = new Verifier(b.lookup, format, b.peppers, b.clock, b.config.verifyTimeout(),
+                b.config.lastUseInterval());
+        this.importer = new LegacyImporter(b.store, b.peppers, format, b.events, b.clock);
+        this.sweeper = new ExpirySweeper(b.store, b.events, b.clock);
     }
 
-    /** With one fixed pepper (tests, tools). */
-    public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, Pepper pepper,
-                                   EventPublisher events, Clock clock) {
-        return new GraceKeys(config, dynamo, PepperRing.fixed(pepper), events, clock, null, TokenDelivery.NONE);
-    }
-
-    /** As {@link #create}, with a token generator of the caller's (tests pin tokens with it). */
-    public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, Pepper pepper,
-                                   EventPublisher events, Clock clock, TokenGenerator generator) {
-        return new GraceKeys(config, dynamo, PepperRing.fixed(pepper), events, clock, generator, TokenDelivery.NONE);
-    }
-
-    /** With peppers that may rotate (Secrets Manager's AWSCURRENT and AWSPREVIOUS). */
-    public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers,
-                                   EventPublisher events, Clock clock) {
-        return new GraceKeys(config, dynamo, peppers, events, clock, null, TokenDelivery.NONE);
-    }
-
-    /** As above, delivering new tokens to secrets when a client asks for it. */
-    public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers,
-                                   EventPublisher events, Clock clock, TokenDelivery delivery) {
-        return new GraceKeys(config, dynamo, peppers, events, clock, null, delivery);
+    /** A builder: {@code config}, {@code store} and the pepper(s) are required, the rest has defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     public TokenService tokens() {
@@ -81,7 +74,94 @@ public final class GraceKeys {
         return sweeper;
     }
 
-    public DynamoDbStore store() {
+    /** The store the services use, through its ports (tests read it back, or wrap it). */
+    public SweepStore store() {
         return store;
+    }
+
+    /** The settings of one core. Not thread-safe; build once per container. */
+    public static final class Builder {
+
+        private GraceKeysConfig config;
+        private SweepStore store;
+        private TokenLookup lookup;
+        private PepperRing peppers;
+        private EventPublisher events = EventPublisher.NONE;
+        private Clock clock = Clock.systemUTC();
+        private TokenGenerator generator;
+        private TokenDelivery delivery = TokenDelivery.NONE;
+
+        private Builder() {
+        }
+
+        /** The settings (required). */
+        public Builder config(GraceKeysConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * The store (required): one object serving the ops services and the sweep ({@link SweepStore},
+         * which is a {@code ClientStore}) and the verify ({@link TokenLookup}).
+         */
+        public <S extends SweepStore & TokenLookup> Builder store(S store) {
+            Objects.requireNonNull(store, "store");
+            this.store = store;
+            this.lookup = store;
+            return this;
+        }
+
+        /** Peppers that may rotate (Secrets Manager's AWSCURRENT and AWSPREVIOUS). This or {@link #pepper}. */
+        public Builder peppers(PepperRing peppers) {
+            this.peppers = Objects.requireNonNull(peppers, "peppers");
+            return this;
+        }
+
+        /** One fixed pepper (tests, tools). This or {@link #peppers}. */
+        public Builder pepper(Pepper pepper) {
+            return peppers(PepperRing.fixed(Objects.requireNonNull(pepper, "pepper")));
+        }
+
+        /** Where domain events go; by default nowhere ({@link EventPublisher#NONE}). */
+        public Builder events(EventPublisher events) {
+            this.events = Objects.requireNonNull(events, "events");
+            return this;
+        }
+
+        /** The time of every rule; by default the system clock in UTC. Tests pass their own. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Issues new tokens; by default a {@link SecureTokenGenerator} for the configured prefix (tests pin tokens). */
+        public Builder tokenGenerator(TokenGenerator generator) {
+            this.generator = Objects.requireNonNull(generator, "generator");
+            return this;
+        }
+
+        /** Delivers new tokens to secrets when a client asks for it; by default refused ({@link TokenDelivery#NONE}). */
+        public Builder delivery(TokenDelivery delivery) {
+            this.delivery = Objects.requireNonNull(delivery, "delivery");
+            return this;
+        }
+
+        /**
+         * The wired core.
+         *
+         * @throws IllegalStateException when {@code config}, {@code store} or the pepper(s) were not given
+         */
+        public GraceKeys build() {
+            require(config != null, "config");
+            require(store != null, "store");
+            require(peppers != null, "peppers (or pepper)");
+            return new GraceKeys(this);
+        }
+
+        private static void require(boolean given, String name) {
+            if (!given) {
+                throw new IllegalStateException("GraceKeys.builder() needs " + name + " before build()");
+            }
+        }
     }
 }

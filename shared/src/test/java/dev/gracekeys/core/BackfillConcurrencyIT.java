@@ -9,6 +9,7 @@ import dev.gracekeys.core.ops.LegacyImporter;
 import dev.gracekeys.core.store.ChangeRejectedException.Reason;
 import dev.gracekeys.core.store.ChangesRejectedException;
 import dev.gracekeys.core.store.ClientChange;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.MutableClock;
@@ -161,7 +162,7 @@ class BackfillConcurrencyIT {
         MutableClock clock = new MutableClock();
         DynamoDbClient dynamo = dynamoWith(table, fault);
         dev.gracekeys.core.testing.CollectingEventPublisher events = new dev.gracekeys.core.testing.CollectingEventPublisher();
-        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS), dynamo, Fixture.PEPPER,
+        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS), dynamo, Fixture.PEPPER,
                 events, clock);
 
         LegacyImporter.ImportStoppedException stopped = assertThrows(LegacyImporter.ImportStoppedException.class,
@@ -212,7 +213,7 @@ class BackfillConcurrencyIT {
     void aFailedRecordWhoseClientIdLooksLikeAKey_isNeverQuotedInTheStop(TestTable table) {
         String keyLike = "legacyFAIL-0123456789abcdef"; // matches the declared legacy-key format
         try (DynamoDbClient dynamo = dynamoWith(table, new FailingClient(keyLike))) {
-            GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS),
+            GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS),
                     dynamo, Fixture.PEPPER, dev.gracekeys.core.events.EventPublisher.NONE, new MutableClock());
 
             LegacyImporter.ImportStoppedException stopped = assertThrows(LegacyImporter.ImportStoppedException.class,

@@ -2,6 +2,7 @@ package dev.gracekeys.core;
 
 import dev.gracekeys.core.ops.ImportRecord;
 import dev.gracekeys.core.ops.ImportResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.testing.CollectingEventPublisher;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.MutableClock;
@@ -47,7 +48,7 @@ class BackfillPepperRotationIT {
 
     private GraceKeys core(TestTable table) {
         ring = new PepperRing(secret::get, clock, REFRESH, Runnable::run);
-        return GraceKeys.create(GraceKeysConfig.defaults(table.name())
+        return DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table.name())
                         .withLegacyKeyPattern(dev.gracekeys.core.testing.Fixture.LEGACY_KEYS),
                 table.client(), ring, events, clock);
     }

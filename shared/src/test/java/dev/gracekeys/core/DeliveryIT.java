@@ -4,13 +4,13 @@ import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Results.RotateResult;
 import dev.gracekeys.core.ops.TokenDelivery;
 import dev.gracekeys.core.ops.TokenDeliveryException;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.testing.CollectingEventPublisher;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.MutableClock;
 import dev.gracekeys.core.testing.TestTable;
 import dev.gracekeys.core.token.IssuedToken;
-import dev.gracekeys.core.token.PepperRing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -61,8 +61,10 @@ class DeliveryIT {
 
     private GraceKeys core(TestTable table) {
         delivery.table = table;
-        return GraceKeys.create(GraceKeysConfig.defaults(table.name()), table.client(), PepperRing.fixed(Fixture.PEPPER),
-                new CollectingEventPublisher(), new MutableClock(), delivery);
+        return DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table.name()), table.client())
+                .pepper(Fixture.PEPPER).events(new CollectingEventPublisher()).clock(new MutableClock())
+                .delivery(delivery)
+                .build();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.gracekeys.core;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Results.RotateResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.store.dynamodb.DynamoDbStore;
 import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
@@ -64,7 +65,7 @@ class PepperRotationIT {
     }
 
     private GraceKeys core(TestTable table) {
-        return GraceKeys.create(GraceKeysConfig.defaults(table.name()), table.client(), ring(), EventPublisher.NONE, clock);
+        return DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table.name()), table.client(), ring(), EventPublisher.NONE, clock);
     }
 
     /** One authorizer container: its own pepper ring, loaded when it starts, and its own verifier. */

@@ -6,6 +6,7 @@ import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Requests.StatusRequest;
 import dev.gracekeys.core.ops.Results.RevokeResult;
 import dev.gracekeys.core.ops.Results.RotateResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.TestTable;
@@ -14,13 +15,11 @@ import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.PepperSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
@@ -35,6 +34,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * request whose response was lost; with {@code MAX_PREVIOUS_TOKENS=1} a rotate that ran twice
  * dropped the token the fleet still uses. With a {@code requestId}, a resend within 15 minutes
  * returns the first call's answer (the same token) and changes nothing.
+ *
+ * <p>The rule itself (a resend returns the same token, within the window only, and the same
+ * requestId with other parameters is refused) is in {@link RotationSemantics}, which runs it over
+ * DynamoDB Local and over the in-memory store; here are the rest: every operation, resends racing,
+ * a pepper rotation in between, and what the table holds.
  */
 @ExtendWith(DynamoDbLocalExtension.class)
 class RequestReplayIT {
@@ -56,26 +60,6 @@ class RequestReplayIT {
     }
 
     @Test
-    void aResentRotate_returnsTheSameToken_andRotatesOnce(TestTable table) {
-        Fixture f = new Fixture(table);
-        String fleet = f.create("GRACE01");
-        RotateResult first = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
-        f.clock.advance(Duration.ofSeconds(30));
-        RotateResult resent = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
-
-        assertEquals(first.token(), resent.token());
-        assertEquals(first.tokenId(), resent.tokenId());
-        assertEquals(first.createdAt(), resent.createdAt());
-        assertEquals(first.previous(), resent.previous());
-        assertTrue(resent.message().startsWith("Already done"), resent.message());
-        assertTrue(f.allowed(fleet), "the fleet's token is still in its grace window");
-        assertTrue(f.allowed(first.token()));
-        assertEquals(1, f.events.ofType(DomainEvent.TOKEN_ROTATED).size(), "one rotation, one event");
-        assertEquals(first.tokenId(), f.core.tokens().describe("GRACE01").current().tokenId());
-        assertEquals(List.of(), f.violations());
-    }
-
-    @Test
     void aResentCreate_returnsTheFirstToken_insteadOfClientAlreadyExists(TestTable table) {
         Fixture f = new Fixture(table);
         RotateRequest create = new RotateRequest("NEW01", null, true, "Fleet", null, "create-NEW01");
@@ -86,38 +70,6 @@ class RequestReplayIT {
         assertEquals(1, f.events.ofType(DomainEvent.CLIENT_CREATED).size());
         assertThrows(ClientAlreadyExistsException.class, () -> f.core.tokens().rotate(
                 new RotateRequest("NEW01", null, true, "Fleet", null, "another-id")));
-    }
-
-    @Test
-    void afterFifteenMinutes_theSameRequestId_isANewRequest(TestTable table) {
-        Fixture f = new Fixture(table);
-        f.create("GRACE01");
-        RotateResult first = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
-        f.clock.advance(Duration.ofMinutes(15).minusSeconds(1));
-        assertEquals(first.token(), f.core.tokens().rotate(rotate("GRACE01", "req-1")).token(), "still inside the window");
-        f.clock.advance(Duration.ofSeconds(1));
-        RotateResult later = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
-        assertNotEquals(first.token(), later.token(), "the window is over: a new rotation");
-        assertEquals(2, f.events.ofType(DomainEvent.TOKEN_ROTATED).size());
-        assertEquals(List.of(), f.violations());
-    }
-
-    @Test
-    void theSameRequestId_withOtherParameters_isRefused_andChangesNothing(TestTable table) {
-        Fixture f = new Fixture(table);
-        f.create("GRACE01");
-        f.create("GRACE02");
-        RotateResult first = f.core.tokens().rotate(rotate("GRACE01", "req-1"));
-        List<Map<String, AttributeValue>> before = table.snapshot();
-        for (RotateRequest other : List.of(rotate("GRACE02", "req-1"),
-                new RotateRequest("GRACE01", 60L, null, null, null, "req-1"))) {
-            ValidationException e = assertThrows(ValidationException.class, () -> f.core.tokens().rotate(other));
-            assertTrue(e.getMessage().contains("different request"), e.getMessage());
-        }
-        assertThrows(ValidationException.class,
-                () -> f.core.tokens().revokeOld(new RevokeRequest("GRACE01", 0L, "req-1")));
-        assertEquals(before, table.snapshot(), "nothing written");
-        assertTrue(f.allowed(first.token()));
     }
 
     @Test
@@ -154,7 +106,7 @@ class RequestReplayIT {
         java.util.concurrent.atomic.AtomicReference<PepperSource.Peppers> secret = new java.util.concurrent.atomic.AtomicReference<>(
                 new PepperSource.Peppers(Fixture.PEPPER, null, f.clock.instant().minus(hours(1))));
         PepperSource peppers = secret::get;
-        GraceKeys ring1 = GraceKeys.create(f.config, table.client(),
+        GraceKeys ring1 = DynamoDbGraceKeys.create(f.config, table.client(),
                 new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run), f.events, f.clock);
         ring1.tokens().rotate(new RotateRequest("GRACE01", null, true, null));
         RotateResult first = ring1.tokens().rotate(rotate("GRACE01", "req-1"));
@@ -162,7 +114,7 @@ class RequestReplayIT {
                 Pepper.of("another-pepper-0123456789abcdef0123456789ab".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 Fixture.PEPPER, f.clock.instant()));
         f.clock.advance(Duration.ofMinutes(6));
-        GraceKeys ring2 = GraceKeys.create(f.config, table.client(),
+        GraceKeys ring2 = DynamoDbGraceKeys.create(f.config, table.client(),
                 new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run), f.events, f.clock);
         assertEquals(first.token(), ring2.tokens().rotate(rotate("GRACE01", "req-1")).token());
         assertEquals(1, f.events.ofType(DomainEvent.TOKEN_ROTATED).size());

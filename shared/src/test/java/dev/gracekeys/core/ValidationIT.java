@@ -4,6 +4,7 @@ import dev.gracekeys.core.ops.Requests.DescribeRequest;
 import dev.gracekeys.core.ops.Requests.RevokeRequest;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Requests.StatusRequest;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.TestTable;
@@ -107,7 +108,7 @@ class ValidationIT {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        GraceKeys unreachable = GraceKeys.create(f.config, dev.gracekeys.core.testing.DynamoDbLocalExtension.client(
+        GraceKeys unreachable = DynamoDbGraceKeys.create(f.config, dev.gracekeys.core.testing.DynamoDbLocalExtension.client(
                         java.net.URI.create("http://127.0.0.1:" + closedPort), new dev.gracekeys.core.testing.RequestCounter()),
                 Fixture.PEPPER, f.events, f.clock);
         StoreUnavailableException down = assertThrows(StoreUnavailableException.class,

@@ -5,6 +5,7 @@ import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.ImportRecord;
 import dev.gracekeys.core.ops.ImportResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.token.Pepper;
 
 import java.time.Clock;
@@ -121,7 +122,7 @@ public final class BackfillSpeed {
     }
 
     private static GraceKeys core(LocalDynamo ddb, String table, String pepper, DynamoCounter counter) {
-        return GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter), Pepper.fromBase64(pepper),
+        return DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter), Pepper.fromBase64(pepper),
                 EventPublisher.NONE, Clock.systemUTC());
     }
 

@@ -3,6 +3,7 @@ package dev.gracekeys.bench;
 import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.core.token.SecureTokenGenerator;
@@ -131,7 +132,7 @@ public final class RequestsPerVerify {
         String table = ddb.newTable("rpv");
         String pepper = LocalDynamo.newPepper();
         SimClock clock = new SimClock();
-        GraceKeys seeding = GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), Pepper.fromBase64(pepper),
+        GraceKeys seeding = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), Pepper.fromBase64(pepper),
                 EventPublisher.NONE, clock);
         List<Fleet.Client> fleet = Fleet.createAndRotate(seeding, "RPV", clients, null, 4, "clients");
         Cli.progress("requests per verify: %d clients seeded; %d verifies over %d simulated minutes",

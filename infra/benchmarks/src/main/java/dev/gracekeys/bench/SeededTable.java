@@ -4,6 +4,7 @@ import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.dynamodblocal.DynamoDbLocal;
@@ -42,7 +43,7 @@ final class SeededTable implements AutoCloseable {
         byte[] pepperBytes = new byte[48];
         new SecureRandom().nextBytes(pepperBytes);
         String pepper = Base64.getEncoder().encodeToString(pepperBytes);
-        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(TABLE).withLegacyKeyPattern(LegacyKeys.PATTERN), client, Pepper.fromBase64(pepper),
+        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(TABLE).withLegacyKeyPattern(LegacyKeys.PATTERN), client, Pepper.fromBase64(pepper),
                 EventPublisher.NONE, Clock.systemUTC());
         token = core.tokens().rotate(new RotateRequest(CLIENT, null, true, null)).token();
         env = Map.of("TABLE_NAME", TABLE, "DYNAMODB_ENDPOINT", ddb.endpoint().toString(), "AWS_REGION", "us-east-1",

@@ -4,6 +4,7 @@ import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.Results.SweepResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.token.Pepper;
 
 import java.time.Duration;
@@ -90,7 +91,7 @@ public final class SweepCost {
         SimClock clock = new SimClock();
         DynamoCounter counter = new DynamoCounter();
         Pepper pepper = Pepper.fromBase64(LocalDynamo.newPepper());
-        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter), pepper,
+        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter), pepper,
                 EventPublisher.NONE, clock);
 
         long seedStart = System.nanoTime();

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.core.token.TokenHasher;
@@ -130,7 +131,7 @@ public final class VerifyThroughput {
                                  Duration window, int rounds) throws Exception {
         String table = ddb.newTable("throughput");
         String pepper = LocalDynamo.newPepper();
-        GraceKeys seeding = GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), Pepper.fromBase64(pepper),
+        GraceKeys seeding = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), Pepper.fromBase64(pepper),
                 EventPublisher.NONE, Clock.systemUTC());
         long seedStart = System.nanoTime();
         List<Fleet.Client> fleet = Fleet.createAndRotate(seeding, "TP", clients, null, 4, "clients");

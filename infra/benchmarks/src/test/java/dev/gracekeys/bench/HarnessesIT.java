@@ -5,6 +5,7 @@ import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.ImportRecord;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.core.verify.Verdict;
@@ -115,7 +116,7 @@ class HarnessesIT {
     void clonedClients_areLikeImportedOnes_andVerifyWithTheirOwnKeys() throws Exception {
         String table = ddb.newTable("clones");
         Pepper pepper = Pepper.fromBase64(LocalDynamo.newPepper());
-        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), pepper, EventPublisher.NONE,
+        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), pepper, EventPublisher.NONE,
                 Clock.systemUTC());
         ClonedClients.seed(core, ddb.client(), table, pepper, "CLONE", 30, 3, "test clones");
 

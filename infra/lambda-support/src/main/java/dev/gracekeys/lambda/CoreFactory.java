@@ -8,6 +8,7 @@ import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.LegacyImporter;
 import dev.gracekeys.core.ops.TokenService;
 import dev.gracekeys.core.ops.TokenDelivery;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.verify.Verifier;
 import io.micronaut.context.BeanProvider;
@@ -110,7 +111,12 @@ public class CoreFactory {
     @Singleton
     GraceKeys core(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers, BeanProvider<EventPublisher> events,
                    Clock clock, TokenDelivery delivery, ReseedOnRestore reseedOnRestore) {
-        return GraceKeys.create(config, dynamo, peppers, batch -> events.get().publish(batch), clock, delivery);
+        return DynamoDbGraceKeys.builder(config, dynamo)
+                .peppers(peppers)
+                .events(batch -> events.get().publish(batch))
+                .clock(clock)
+                .delivery(delivery)
+                .build();
     }
 
     @Singleton

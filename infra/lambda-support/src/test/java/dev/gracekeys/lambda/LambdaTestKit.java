@@ -8,6 +8,7 @@ import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.testing.CollectingEventPublisher;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.MutableClock;
@@ -82,7 +83,7 @@ public final class LambdaTestKit {
 
     /** The core over the same table, pepper and clock, for seeding and checking. */
     public GraceKeys core() {
-        return GraceKeys.create(GraceKeysConfig.fromEnv(settings()), table.client(), Fixture.PEPPER, events, clock);
+        return DynamoDbGraceKeys.create(GraceKeysConfig.fromEnv(settings()), table.client(), Fixture.PEPPER, events, clock);
     }
 
     /**
@@ -92,11 +93,13 @@ public final class LambdaTestKit {
     public void seedSamples() {
         Deque<String> next = new ArrayDeque<>(java.util.List.of(SAMPLE_PREVIOUS, SAMPLE_CURRENT, SAMPLE_EXPIRED, SAMPLE_02_CURRENT));
         TokenFormat format = TokenFormat.defaults();
-        GraceKeys seeding = GraceKeys.create(GraceKeysConfig.defaults(table.name()), table.client(), Fixture.PEPPER,
-                events, clock, () -> {
+        GraceKeys seeding = DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table.name()), table.client())
+                .pepper(Fixture.PEPPER).events(events).clock(clock)
+                .tokenGenerator(() -> {
                     String t = next.removeFirst();
                     return new IssuedToken(t, format.tokenIdOf(t));
-                });
+                })
+                .build();
         seeding.tokens().rotate(new RotateRequest("SAMPLE01", null, true, "Sample fleet"));
         seeding.tokens().rotate(new RotateRequest("SAMPLE01", 86_400L, null, null));
         seeding.tokens().rotate(new RotateRequest("SAMPLE02", null, true, null));

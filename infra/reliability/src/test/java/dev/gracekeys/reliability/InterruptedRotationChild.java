@@ -4,6 +4,7 @@ import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Results.RotateResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.RequestCounter;
@@ -25,7 +26,7 @@ public final class InterruptedRotationChild {
 
     public static void main(String[] args) {
         var dynamo = DynamoDbLocalExtension.client(URI.create(args[0]), new RequestCounter());
-        GraceKeys core = GraceKeys.create(GraceKeysConfig.defaults(args[1]), dynamo, Fixture.PEPPER, batch -> { },
+        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(args[1]), dynamo, Fixture.PEPPER, batch -> { },
                 Clock.systemUTC());
         System.out.println("ready");
         System.out.flush();

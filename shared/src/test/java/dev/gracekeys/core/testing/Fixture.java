@@ -4,6 +4,7 @@ import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Results.RotateResult;
+import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.core.verify.Verdict;
 
@@ -11,12 +12,22 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
-/** The real core over a {@link TestTable}, with a test clock and collected events. */
+/**
+ * The real core, with a test clock and collected events, over a {@link TestTable} (DynamoDB Local,
+ * for {@code *IT}) or over an {@link InMemoryStore} (for fast {@code *Test}s of the rules):
+ * {@link #snapshot()} and {@link #violations()} read whichever it is.
+ */
 public final class Fixture {
 
     public static final Pepper PEPPER = Pepper.of("test-pepper-0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
 
+    /** The table name an in-memory fixture's settings carry (the setting is required, and unused there). */
+    public static final String IN_MEMORY_TABLE = "in-memory";
+
+    /** The table under the core; {@code null} over the in-memory store. */
     public final TestTable table;
+    /** The in-memory store under the core; {@code null} over a table. */
+    public final InMemoryStore memory;
     public final MutableClock clock;
     public final CollectingEventPublisher events = new CollectingEventPublisher();
     public final GraceKeysConfig config;
@@ -30,7 +41,7 @@ public final class Fixture {
 
     /** The defaults, with the tests' legacy-key format declared. */
     public Fixture(TestTable table) {
-        this(table, GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(LEGACY_KEYS));
+        this(table, defaults(table.name()));
     }
 
     public Fixture(TestTable table, GraceKeysConfig config) {
@@ -38,10 +49,40 @@ public final class Fixture {
     }
 
     public Fixture(TestTable table, GraceKeysConfig config, MutableClock clock) {
+        this(table, null, config, clock);
+    }
+
+    private Fixture(TestTable table, InMemoryStore memory, GraceKeysConfig config, MutableClock clock) {
         this.table = table;
+        this.memory = memory;
         this.clock = clock;
         this.config = config;
-        this.core = GraceKeys.create(config, table.client(), PEPPER, events, clock);
+        this.core = coreBuilder().build();
+    }
+
+    /** The core over a new {@link InMemoryStore}, with the tests' defaults. */
+    public static Fixture inMemory() {
+        return inMemory(defaults(IN_MEMORY_TABLE));
+    }
+
+    public static Fixture inMemory(GraceKeysConfig config) {
+        return new Fixture(null, new InMemoryStore(), config, new MutableClock());
+    }
+
+    /** The tests' settings: the defaults, with the tests' legacy-key format declared. */
+    public static GraceKeysConfig defaults(String tableName) {
+        return GraceKeysConfig.defaults(tableName).withLegacyKeyPattern(LEGACY_KEYS);
+    }
+
+    /**
+     * A builder for another core over the same store, with this fixture's settings, pepper, events
+     * and clock: change what the test needs (a pinned token generator, rotating peppers) and build.
+     */
+    public GraceKeys.Builder coreBuilder() {
+        GraceKeys.Builder builder = table != null
+                ? DynamoDbGraceKeys.builder(config, table.client())
+                : GraceKeys.builder().config(config).store(memory);
+        return builder.pepper(PEPPER).events(events).clock(clock);
     }
 
     /** Creates a client and returns its first token. */
@@ -66,8 +107,14 @@ public final class Fixture {
         return verify(token).allowed();
     }
 
+    /** Everything stored, as a value: compare two to prove that nothing was written. */
+    public Object snapshot() {
+        return table != null ? table.snapshot() : memory.snapshot();
+    }
+
+    /** Every broken invariant of the stored state (see {@link StoreInvariants}). */
     public List<String> violations() {
-        return TableInvariants.violations(table, clock.instant());
+        return table != null ? TableInvariants.violations(table, clock.instant()) : memory.violations(clock.instant());
     }
 
     public static Duration hours(long h) {

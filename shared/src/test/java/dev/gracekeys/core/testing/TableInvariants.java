@@ -1,6 +1,12 @@
 package dev.gracekeys.core.testing;
 
+import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.Times;
+import dev.gracekeys.core.model.TokenRecord;
+import dev.gracekeys.core.model.TokenRef;
+import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.dynamodb.TableSchema;
+import dev.gracekeys.core.token.TokenKey;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.time.Instant;
@@ -12,16 +18,14 @@ import java.util.Map;
 import static dev.gracekeys.core.store.dynamodb.TableSchema.*;
 
 /**
- * Reads the whole table and lists every broken invariant:
+ * Reads the whole table and lists every broken invariant: those of any store
+ * ({@link StoreInvariants}: no dangling pointer, no orphan, expiry matching the slot), read from
+ * the raw items, and the table's own:
  * <ul>
- *   <li>no dangling pointer: a client's current token, and each previous token still in its grace
- *       window, exists, belongs to that client, is in the slot the client says, with the same
- *       expiry and the client's active flag;</li>
- *   <li>no orphan: every token item is pointed at by its client;</li>
- *   <li>only previous-token items carry the expiry index attributes.</li>
+ *   <li>only previous-token items carry the expiry index attributes (and the TTL);</li>
+ *   <li>a recorded answer (requestId) has its fields and is in no index;</li>
+ *   <li>no item of an unknown kind.</li>
  * </ul>
- * An expired previous entry may point at nothing (TTL may have deleted its item): it is rejected
- * by its expiry whatever the item says.
  */
 public final class TableInvariants {
 
@@ -30,14 +34,19 @@ public final class TableInvariants {
 
     public static List<String> violations(TestTable table, Instant now) {
         List<String> problems = new ArrayList<>();
-        Map<String, Map<String, AttributeValue>> clients = new HashMap<>();
-        Map<String, Map<String, AttributeValue>> tokens = new HashMap<>();
+        List<ClientRecord> clients = new ArrayList<>();
+        Map<TokenKey, TokenRecord> tokens = new HashMap<>();
         for (Map<String, AttributeValue> item : table.snapshot()) {
             String pk = item.get(PK).s();
             if (pk.startsWith(CLIENT_PREFIX)) {
-                clients.put(pk.substring(CLIENT_PREFIX.length()), item);
+                clients.add(client(pk.substring(CLIENT_PREFIX.length()), item));
             } else if (pk.startsWith(TableSchema.TOKEN_PREFIX)) {
-                tokens.put(pk.substring(TableSchema.TOKEN_PREFIX.length()), item);
+                TokenKey key = TokenKey.of(pk.substring(TableSchema.TOKEN_PREFIX.length()));
+                tokens.put(key, token(key, item));
+                boolean previous = "previous".equals(item.get(SLOT).s());
+                if (previous != item.containsKey(EXPIRY_SHARD) || previous != item.containsKey(TTL)) {
+                    problems.add("token " + item.get(TOKEN_ID).s() + ": expiry attributes do not match its slot");
+                }
             } else if (pk.startsWith(TableSchema.REQUEST_PREFIX)) {
                 // A recorded answer for resends: its own fields only, never in an index.
                 for (String a : List.of(TableSchema.REPLAY_FINGERPRINT, TableSchema.REPLAY_AT, TableSchema.REPLAY_FIELDS)) {
@@ -52,58 +61,33 @@ public final class TableInvariants {
                 problems.add("unknown item " + pk);
             }
         }
-        Map<String, String> referencedBy = new HashMap<>();
-        for (var entry : clients.entrySet()) {
-            String clientId = entry.getKey();
-            Map<String, AttributeValue> c = entry.getValue();
-            boolean active = c.get(ACTIVE).bool();
-            Map<String, AttributeValue> cur = c.get(CURRENT).m();
-            referencedBy.put(cur.get(REF_KEY).s(), clientId);
-            check(problems, clientId, "current", tokens.get(cur.get(REF_KEY).s()), "current", null, active);
-            for (AttributeValue p : c.get(PREVIOUS).l()) {
-                Map<String, AttributeValue> ref = p.m();
-                String key = ref.get(REF_KEY).s();
-                referencedBy.put(key, clientId);
-                Instant exp = Instant.parse(ref.get(REF_EXPIRES_AT).s());
-                if (exp.isAfter(now) || tokens.containsKey(key)) {
-                    check(problems, clientId, "previous " + ref.get(REF_TOKEN_ID).s(), tokens.get(key), "previous",
-                            ref.get(REF_EXPIRES_AT).s(), active);
-                }
-            }
-        }
-        for (var entry : tokens.entrySet()) {
-            Map<String, AttributeValue> t = entry.getValue();
-            String owner = t.get(CLIENT_ID).s();
-            if (!owner.equals(referencedBy.get(entry.getKey()))) {
-                problems.add("orphaned token item " + t.get(TOKEN_ID).s() + " of client " + owner
-                        + ": its client does not point at it");
-            }
-            boolean previous = "previous".equals(t.get(SLOT).s());
-            if (previous != t.containsKey(EXPIRY_SHARD) || previous != t.containsKey(TTL)) {
-                problems.add("token " + t.get(TOKEN_ID).s() + ": expiry attributes do not match its slot");
-            }
-        }
+        problems.addAll(StoreInvariants.violations(clients, tokens, now));
         return problems;
     }
 
-    private static void check(List<String> problems, String clientId, String what, Map<String, AttributeValue> token,
-                              String slot, String expiresAt, boolean active) {
-        if (token == null) {
-            problems.add("client " + clientId + ": dangling pointer, its " + what + " token item is missing");
-            return;
+    /** The client item as a record (the clientId from its key, as the pointers' owner). */
+    private static ClientRecord client(String clientId, Map<String, AttributeValue> c) {
+        List<TokenRef> previous = new ArrayList<>();
+        for (AttributeValue p : c.get(PREVIOUS).l()) {
+            previous.add(ref(p.m()));
         }
-        if (!clientId.equals(token.get(CLIENT_ID).s())) {
-            problems.add("client " + clientId + ": its " + what + " token belongs to " + token.get(CLIENT_ID).s());
-        }
-        if (!slot.equals(token.get(SLOT).s())) {
-            problems.add("client " + clientId + ": its " + what + " token is in slot " + token.get(SLOT).s());
-        }
-        String itemExp = token.containsKey(EXPIRES_AT) ? token.get(EXPIRES_AT).s() : null;
-        if (expiresAt == null ? itemExp != null : !expiresAt.equals(itemExp)) {
-            problems.add("client " + clientId + ": its " + what + " token expires at " + itemExp + ", client says " + expiresAt);
-        }
-        if (token.get(ACTIVE).bool() != active) {
-            problems.add("client " + clientId + ": its " + what + " token's active flag differs from the client's");
-        }
+        return new ClientRecord(clientId, str(c, NAME), c.get(ACTIVE).bool(), Times.parse(str(c, CREATED_AT)),
+                Long.parseLong(c.get(VERSION).n()), ref(c.get(CURRENT).m()), previous, str(c, DELIVER_TO));
+    }
+
+    private static TokenRef ref(Map<String, AttributeValue> m) {
+        return new TokenRef(TokenKey.of(m.get(REF_KEY).s()), m.get(REF_TOKEN_ID).s(),
+                Times.parse(m.get(REF_CREATED_AT).s()), m.containsKey(REF_EXPIRES_AT) ? Times.parse(m.get(REF_EXPIRES_AT).s()) : null);
+    }
+
+    private static TokenRecord token(TokenKey key, Map<String, AttributeValue> t) {
+        return new TokenRecord(key, str(t, CLIENT_ID), str(t, TOKEN_ID), TokenSlot.fromWireName(str(t, SLOT)),
+                t.get(ACTIVE).bool(), Times.parse(str(t, CREATED_AT)), Times.parse(str(t, EXPIRES_AT)),
+                Times.parse(str(t, LAST_USED_AT)));
+    }
+
+    private static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : v.s();
     }
 }

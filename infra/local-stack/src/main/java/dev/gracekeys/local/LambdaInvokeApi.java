@@ -286,6 +286,13 @@ final class LambdaInvokeApi implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
+        // The JDK server closes a kept-alive connection after 30 s idle, while the JDK HttpClient (and
+        // most clients) keep one for far longer: a client that reuses it as the server closes it gets
+        // no answer at all ("header parser received no bytes"), which the load run saw as dropped
+        // pushes. API Gateway keeps idle connections for minutes; so does the local stack (10 min).
+        if (System.getProperty("sun.net.httpserver.idleInterval") == null) {
+            System.setProperty("sun.net.httpserver.idleInterval", "600");
+        }
         return HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 64);
     }
 }

@@ -24,6 +24,8 @@ public final class LoadReport {
     long allowed;
     long denied;
     long errors;
+    /** Pushes sent a second time because the server closed the connection without answering. */
+    long transportRetries;
     long falseDenials;
     long falseAllows;
     long wrongSlot;
@@ -184,6 +186,7 @@ public final class LoadReport {
         out.add(line("allowed", allowed, "pushes"));
         out.add(line("denied", denied, "pushes"));
         out.add(line("errors", errors, "pushes"));
+        out.add(line("transport_retries", transportRetries, "pushes"));
         for (LoadModel.Expect e : LoadModel.Expect.values()) {
             if (e != LoadModel.Expect.EITHER) {
                 out.add(line("expected_" + e.name().toLowerCase(), expected(e.name()), "pushes"));

@@ -50,6 +50,7 @@ public final class LoadRun {
     private final LoadReport report = new LoadReport();
     private final ConcurrentLinkedQueue<Push> done = new ConcurrentLinkedQueue<>();
     private final AtomicLong pushes = new AtomicLong();
+    private final AtomicLong transportRetries = new AtomicLong();
     private final List<Pusher> pushers = new ArrayList<>();
     private volatile CountDownLatch pace;
     private volatile boolean stopAll;
@@ -130,6 +131,7 @@ public final class LoadRun {
         judge();
         report.seconds = (System.nanoTime() - started) / 1e9;
         report.tokens = model.tokens().size();
+        report.transportRetries = transportRetries.get();
         return report;
     }
 
@@ -293,7 +295,19 @@ public final class LoadRun {
                 long start = LoadModel.nowMicros();
                 LoadReport.Got got;
                 try {
-                    HttpResponse<String> r = pushClient.send(request, HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r;
+                    try {
+                        r = pushClient.send(request, HttpResponse.BodyHandlers.ofString());
+                    } catch (IOException e) {
+                        if (!String.valueOf(e.getMessage()).contains("received no bytes")) {
+                            throw e;
+                        }
+                        // The server closed a kept-alive connection as this push went out, before
+                        // any byte of an answer: no decision was made. A device's HTTP client sends
+                        // it again on a new connection, once; a second failure is an error.
+                        transportRetries.incrementAndGet();
+                        r = pushClient.send(request, HttpResponse.BodyHandlers.ofString());
+                    }
                     got = switch (r.statusCode()) {
                         case 200 -> !r.body().contains(clientField) ? LoadReport.Got.ALLOWED_UNEXPECTED_BODY
                                 : r.body().contains("\"tokenSlot\":\"current\"") ? LoadReport.Got.ALLOWED_CURRENT

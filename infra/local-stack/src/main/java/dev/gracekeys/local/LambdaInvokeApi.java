@@ -104,14 +104,8 @@ final class LambdaInvokeApi implements AutoCloseable {
         String type = exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type");
         boolean event = "Event".equals(type);
         int limit = event ? MAX_EVENT_PAYLOAD : MAX_SYNC_PAYLOAD;
-        // The declared length decides first, so a large upload is not buffered; readAllBytes, not
-        // readNBytes (see HttpApi).
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        boolean tooLarge = declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > limit;
-        byte[] payload = tooLarge ? new byte[0] : exchange.getRequestBody().readAllBytes();
-        if (tooLarge || payload.length > limit) {
-            // Read the rest, so the client gets the answer rather than a connection reset mid-upload.
-            exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+        byte[] payload = LoopbackServers.bodyWithin(exchange, limit);
+        if (payload == null) {
             awsError(exchange, 413, "RequestTooLargeException", "Request must be smaller than " + limit
                     + " bytes for the InvokeFunction operation");
             return;
@@ -120,7 +114,9 @@ final class LambdaInvokeApi implements AutoCloseable {
             send(exchange, 204, null, new byte[0]);
             return;
         }
-        if (payload.length > 0 && !isJson(payload)) {
+        // A synchronous payload is parsed once, by the function's own deserializer (which answers
+        // InvalidRequestContentException below); an Event's must be checked before answering 202.
+        if (event && payload.length > 0 && !isJson(payload)) {
             awsError(exchange, 400, "InvalidRequestContentException", "Could not parse request body into json:"
                     + " the payload is not valid JSON (" + payload.length + " bytes)");
             return;

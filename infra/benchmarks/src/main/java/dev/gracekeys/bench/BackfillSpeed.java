@@ -5,7 +5,7 @@ import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.ImportRecord;
 import dev.gracekeys.core.ops.ImportResult;
-import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
+import dev.gracekeys.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.token.Pepper;
 
 import java.time.Clock;

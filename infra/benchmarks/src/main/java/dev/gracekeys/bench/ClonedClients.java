@@ -3,7 +3,7 @@ package dev.gracekeys.bench;
 import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.ops.ImportRecord;
 import dev.gracekeys.core.ops.ImportResult;
-import dev.gracekeys.core.store.dynamodb.TableSchema;
+import dev.gracekeys.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.core.token.TokenHasher;
 import dev.gracekeys.core.token.TokenKey;

@@ -1,6 +1,6 @@
 package dev.gracekeys.bench;
 
-import dev.gracekeys.core.store.dynamodb.TableSchema;
+import dev.gracekeys.store.dynamodb.TableSchema;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;

@@ -1,7 +1,7 @@
 package dev.gracekeys.bench;
 
-import dev.gracekeys.core.store.dynamodb.TableSchema;
-import dev.gracekeys.dynamodblocal.DynamoDbLocal;
+import dev.gracekeys.store.dynamodb.TableSchema;
+import dev.gracekeys.testkit.DynamoDbLocal;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;

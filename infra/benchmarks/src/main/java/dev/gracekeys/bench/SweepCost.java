@@ -4,7 +4,7 @@ import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.Results.SweepResult;
-import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
+import dev.gracekeys.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.token.Pepper;
 
 import java.time.Duration;

@@ -4,9 +4,9 @@ import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.lambda.AwsClients;
 import dev.gracekeys.lambda.CoreFactory;
-import dev.gracekeys.lambda.EventBridgePublisher;
+import dev.gracekeys.aws.eventbridge.EventBridgePublisher;
 import dev.gracekeys.lambda.PepperSettings;
-import dev.gracekeys.lambda.SecretsManagerPepperSource;
+import dev.gracekeys.aws.secretsmanager.SecretsManagerPepperSource;
 import dev.gracekeys.lambda.Settings;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -25,7 +25,7 @@ import java.util.Map;
 
 /**
  * {@code --aws-endpoint}: the functions' Secrets Manager, EventBridge and S3 clients pointed at an
- * AWS emulator on this machine (moto's server, LocalStack), so the AWS adapters run locally: the
+ * AWS emulator on this machine (moto's server, LocalSystem), so the AWS adapters run locally: the
  * pepper from {@code PEPPER_SECRET_ID}, token delivery into {@code deliverToSecretId}, backfill from
  * S3, and events on {@code EVENT_BUS_NAME} through the real {@link EventBridgePublisher}.
  *
@@ -62,7 +62,7 @@ final class AwsEmulator implements AutoCloseable {
      * Points {@code settings} (what every function reads) at the emulator, checks it, and keeps an
      * EventBridge client when {@code EVENT_BUS_NAME} is set.
      *
-     * @throws LocalStack.AwsEndpointException when the emulator does not answer, or lacks the
+     * @throws LocalSystem.AwsEndpointException when the emulator does not answer, or lacks the
      *                                         pepper secret or the bus the settings name
      */
     static AwsEmulator connect(URI endpoint, Map<String, String> settings) {
@@ -81,7 +81,7 @@ final class AwsEmulator implements AutoCloseable {
                 try (SecretsManagerClient secrets = clients.secretsManager(http)) {
                     secrets.describeSecret(r -> r.secretId(secretId));
                 } catch (software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException e) {
-                    throw new LocalStack.AwsEndpointException("the pepper secret " + secretId + " (PEPPER_SECRET_ID)"
+                    throw new LocalSystem.AwsEndpointException("the pepper secret " + secretId + " (PEPPER_SECRET_ID)"
                             + " does not exist at " + endpoint + ": create it with\n  aws --endpoint-url " + endpoint
                             + " --region us-east-1 secretsmanager create-secret --name " + secretId
                             + " --secret-string \"$(openssl rand -base64 48)\"\nor unset PEPPER_SECRET_ID to use the"
@@ -92,7 +92,7 @@ final class AwsEmulator implements AutoCloseable {
                 try (SecretsManagerClient secrets = clients.secretsManager(http)) {
                     new SecretsManagerPepperSource(secrets, secretId).load(); // its messages never show the value
                 } catch (IllegalArgumentException | IllegalStateException e) {
-                    throw new LocalStack.AwsEndpointException(e.getMessage() + " (the secret string must be a base64"
+                    throw new LocalSystem.AwsEndpointException(e.getMessage() + " (the secret string must be a base64"
                             + " pepper of at least 32 bytes, e.g. from openssl rand -base64 48)");
                 }
             }
@@ -101,7 +101,7 @@ final class AwsEmulator implements AutoCloseable {
                 try {
                     eventBridge.describeEventBus(r -> r.name(bus));
                 } catch (software.amazon.awssdk.services.eventbridge.model.ResourceNotFoundException e) {
-                    throw new LocalStack.AwsEndpointException("the event bus " + bus + " (EVENT_BUS_NAME) does not"
+                    throw new LocalSystem.AwsEndpointException("the event bus " + bus + " (EVENT_BUS_NAME) does not"
                             + " exist at " + endpoint + ": create it with\n  aws --endpoint-url " + endpoint
                             + " --region us-east-1 events create-event-bus --name " + bus
                             + "\nor unset EVENT_BUS_NAME to write events to events.jsonl");
@@ -165,14 +165,14 @@ final class AwsEmulator implements AutoCloseable {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(endpoint.getHost().replace("[", "").replace("]", ""), port), 2000);
         } catch (IOException e) {
-            throw new LocalStack.AwsEndpointException("nothing answers at " + endpoint + " (--aws-endpoint): start the"
+            throw new LocalSystem.AwsEndpointException("nothing answers at " + endpoint + " (--aws-endpoint): start the"
                     + " emulator first, e.g.\n  moto_server -H 127.0.0.1 -p " + port);
         }
     }
 
-    private static LocalStack.AwsEndpointException unreadable(URI endpoint, String what, SdkException e) {
-        return new LocalStack.AwsEndpointException("cannot read " + what + " at " + endpoint + " ("
-                + e.getClass().getSimpleName() + "): is it an AWS emulator (moto's server, LocalStack)?");
+    private static LocalSystem.AwsEndpointException unreadable(URI endpoint, String what, SdkException e) {
+        return new LocalSystem.AwsEndpointException("cannot read " + what + " at " + endpoint + " ("
+                + e.getClass().getSimpleName() + "): is it an AWS emulator (moto's server, LocalSystem)?");
     }
 
     private static String blankToNull(String v) {

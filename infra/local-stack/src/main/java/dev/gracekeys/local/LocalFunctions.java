@@ -121,7 +121,7 @@ final class LocalFunctions implements Closeable {
                                                         Clock clock, EventPublisher events) {
         ApplicationContextBuilder context = new LambdaApplicationContextBuilder();
         context.singletons(Settings.of(settings), clock, events);
-        if (LocalStack.NO_AWS.equals(settings.get(dev.gracekeys.lambda.AwsClients.SECRETSMANAGER_ENDPOINT))) {
+        if (LocalSystem.NO_AWS.equals(settings.get(dev.gracekeys.lambda.AwsClients.SECRETSMANAGER_ENDPOINT))) {
             context.singletons(NO_SECRETS_MANAGER);
         }
         try {

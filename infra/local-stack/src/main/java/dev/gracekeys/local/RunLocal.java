@@ -27,14 +27,14 @@ public final class RunLocal {
             // so none asks EC2's instance metadata; should one ever try, the SDK refuses.
             System.setProperty("aws.disableEc2Metadata", "true");
         }
-        LocalStack stack;
+        LocalSystem stack;
         try {
-            stack = LocalStack.start(options, System.getenv(), out);
-        } catch (LocalStack.AwsEndpointException e) {
+            stack = LocalSystem.start(options, System.getenv(), out);
+        } catch (LocalSystem.AwsEndpointException e) {
             System.err.println("run-local: " + e.getMessage());
             System.exit(2);
             return;
-        } catch (LocalStack.PortInUseException | dev.gracekeys.dynamodblocal.DynamoDbLocal.PortInUseException e) {
+        } catch (LocalSystem.PortInUseException | dev.gracekeys.testkit.DynamoDbLocal.PortInUseException e) {
             System.err.println("run-local: " + e.getMessage());
             Runtime.getRuntime().halt(2); // DynamoDB Local may have left threads behind
             return;
@@ -51,7 +51,7 @@ public final class RunLocal {
         stopped.await();
     }
 
-    static String banner(LocalStack stack, LocalOptions options) {
+    static String banner(LocalSystem stack, LocalOptions options) {
         String client = "DEMO-" + LocalTime.now().format(DateTimeFormatter.ofPattern("HHmmss"));
         String lambda = stack.lambdaEndpoint().toString();
         String http = stack.httpEndpoint().toString();
@@ -73,7 +73,7 @@ public final class RunLocal {
 
                 Runbook: docs/operations.md. Ctrl-C stops the stack.
                 """,
-                stack.dynamoEndpoint(), LocalStack.TABLE, options.inMemory() ? "in memory" : "kept on disk",
+                stack.dynamoEndpoint(), LocalSystem.TABLE, options.inMemory() ? "in memory" : "kept on disk",
                 lambda, String.join(", ", stack.functionNames()),
                 http, options.identitySource(), options.authorizerTtl() == 0 ? "off" : options.authorizerTtl() + " s",
                 options.authorizerInstances(),
@@ -85,7 +85,7 @@ public final class RunLocal {
     }
 
     /** With --aws-endpoint: where the emulator is and which adapters use it; else nothing. */
-    static String emulatorLines(LocalStack stack) {
+    static String emulatorLines(LocalSystem stack) {
         return stack.awsEndpoint().map(endpoint -> String.format("""
                   AWS emulator       %s   Secrets Manager, EventBridge and S3 clients (dummy credentials, us-east-1; never AWS)
                     pepper           %s

@@ -49,7 +49,7 @@ class LocalApisAnswerLikeAwsIT {
     @TempDir
     static Path dataDir;
 
-    private static LocalStack stack;
+    private static LocalSystem stack;
     private static LambdaClient lambda;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ByteArrayOutputStream CONSOLE = new ByteArrayOutputStream();
@@ -57,7 +57,7 @@ class LocalApisAnswerLikeAwsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = LocalStack.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, false), Map.of(),
+        stack = LocalSystem.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, false), Map.of(),
                 new PrintStream(CONSOLE, true, StandardCharsets.UTF_8));
         lambda = LambdaClient.builder().endpointOverride(stack.lambdaEndpoint()).region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))

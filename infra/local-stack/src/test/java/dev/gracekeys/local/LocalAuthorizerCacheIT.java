@@ -34,7 +34,7 @@ class LocalAuthorizerCacheIT {
     @Test
     void aKeyOutsideTheIdentitySource_isNeverCached_asAnAllowForItsValue() throws Exception {
         LocalOptions options = new LocalOptions(dataDir, true, 0, 0, 0, 300, true).withAuthorizerInstances(3);
-        try (LocalStack stack = LocalStack.start(options, Map.of(), quiet());
+        try (LocalSystem stack = LocalSystem.start(options, Map.of(), quiet());
              Ops ops = Ops.forEndpoint(stack.lambdaEndpoint(), dataDir)) {
             String token = token(ops, "CACHE01");
             assertEquals(403, push(stack, "Authorization", "Basic dXNlcjpwYXNz", "x-api-key", token).statusCode());
@@ -54,7 +54,7 @@ class LocalAuthorizerCacheIT {
     @Test
     void aCachedAllow_outlivesARevocation_byAtMostTheTtl() throws Exception {
         LocalOptions options = new LocalOptions(dataDir, true, 0, 0, 0, 300, true).withAuthorizerInstances(2);
-        try (LocalStack stack = LocalStack.start(options, Map.of(), quiet());
+        try (LocalSystem stack = LocalSystem.start(options, Map.of(), quiet());
              Ops ops = Ops.forEndpoint(stack.lambdaEndpoint(), dataDir)) {
             String old = token(ops, "CACHE02");
             assertEquals(200, push(stack, "Authorization", "Bearer " + old).statusCode());
@@ -71,7 +71,7 @@ class LocalAuthorizerCacheIT {
     @Test
     void withXApiKeyAsTheIdentitySource_onlyXApiKeyIsPassed() throws Exception {
         LocalOptions options = new LocalOptions(dataDir, true, 0, 0, 0, 60, true).withIdentitySource("x-api-key");
-        try (LocalStack stack = LocalStack.start(options, Map.of(), quiet());
+        try (LocalSystem stack = LocalSystem.start(options, Map.of(), quiet());
              Ops ops = Ops.forEndpoint(stack.lambdaEndpoint(), dataDir)) {
             String token = token(ops, "CACHE03");
             assertEquals(200, push(stack, "x-api-key", token).statusCode());
@@ -87,7 +87,7 @@ class LocalAuthorizerCacheIT {
         return (String) a.get("token");
     }
 
-    private static HttpResponse<String> push(LocalStack stack, String... headers) throws Exception {
+    private static HttpResponse<String> push(LocalSystem stack, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(stack.httpEndpoint().resolve("/push"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"temp\":21.5}"));
         for (int i = 0; i < headers.length; i += 2) {
@@ -96,7 +96,7 @@ class LocalAuthorizerCacheIT {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void advanceClock(LocalStack stack, int seconds) throws Exception {
+    private static void advanceClock(LocalSystem stack, int seconds) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(stack.httpEndpoint().resolve("/_local/clock?seconds=" + seconds))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());

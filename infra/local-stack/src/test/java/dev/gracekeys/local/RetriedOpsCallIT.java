@@ -38,12 +38,12 @@ class RetriedOpsCallIT {
     @TempDir
     static Path dataDir;
 
-    private static LocalStack stack;
+    private static LocalSystem stack;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        stack = LocalStack.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, false), Map.of(),
+        stack = LocalSystem.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, false), Map.of(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 

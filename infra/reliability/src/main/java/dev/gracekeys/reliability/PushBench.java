@@ -2,7 +2,7 @@ package dev.gracekeys.reliability;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gracekeys.local.LocalOptions;
-import dev.gracekeys.local.LocalStack;
+import dev.gracekeys.local.LocalSystem;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -118,7 +118,7 @@ public final class PushBench {
     private static int run(Options options, PrintStream figures) throws Exception {
         Path dataDir = Files.createTempDirectory("gracekeys-push-bench");
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        try (LocalStack stack = LocalStack.start(
+        try (LocalSystem stack = LocalSystem.start(
                 new LocalOptions(dataDir, true, 0, 0, 0, NO_AUTHORIZER_CACHE, false), Map.of(), quiet)) {
             long t0 = System.nanoTime();
             List<PushLoad.PushToken> tokens = createFleet(stack.lambdaEndpoint(), options.clients());

@@ -1,7 +1,7 @@
 package dev.gracekeys.reliability;
 
 import dev.gracekeys.local.LocalOptions;
-import dev.gracekeys.local.LocalStack;
+import dev.gracekeys.local.LocalSystem;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -74,7 +74,7 @@ public final class SoakMain {
                 + " pushers at once, " + perMinute + " rotations/min, at most " + plan.rotations() + " rotations and "
                 + maxPushes + " pushes; java " + System.getProperty("java.version") + ", "
                 + Runtime.getRuntime().availableProcessors() + " cores");
-        try (LocalStack stack = LocalStack.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true), Map.of(), quiet)) {
+        try (LocalSystem stack = LocalSystem.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true), Map.of(), quiet)) {
             report = new LoadRun(stack.httpEndpoint(), stack.lambdaEndpoint(), plan, System.out).run();
         } finally {
             deleteQuietly(dataDir);

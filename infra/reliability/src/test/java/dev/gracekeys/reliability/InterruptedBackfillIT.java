@@ -1,9 +1,9 @@
 package dev.gracekeys.reliability;
 
 import dev.gracekeys.core.events.DomainEvent;
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
-import dev.gracekeys.core.testing.TableInvariants;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.testing.TableInvariants;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.core.verify.Verifier;
 import dev.gracekeys.functions.backfill.BackfillHandler;
 import dev.gracekeys.lambda.LambdaTestKit;

@@ -4,10 +4,10 @@ import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Results.RotateResult;
-import dev.gracekeys.core.store.dynamodb.DynamoDbGraceKeys;
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.DynamoDbGraceKeys;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
-import dev.gracekeys.core.testing.RequestCounter;
+import dev.gracekeys.testkit.RequestCounter;
 
 import java.net.URI;
 import java.time.Clock;

@@ -5,11 +5,11 @@ import dev.gracekeys.core.GraceKeysException;
 import dev.gracekeys.core.StoreUnavailableException;
 import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.model.TokenSlot;
-import dev.gracekeys.core.store.dynamodb.TableSchema;
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.TableSchema;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
-import dev.gracekeys.core.testing.TableInvariants;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.TableInvariants;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.core.token.TokenKey;
 import dev.gracekeys.core.verify.Verdict;
 import dev.gracekeys.core.verify.Verifier;
@@ -39,7 +39,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import static dev.gracekeys.core.store.dynamodb.TableSchema.*;
+import static dev.gracekeys.store.dynamodb.TableSchema.*;
 import static dev.gracekeys.reliability.InterruptedFaultInterceptor.Point.*;
 import static org.junit.jupiter.api.Assertions.*;
 

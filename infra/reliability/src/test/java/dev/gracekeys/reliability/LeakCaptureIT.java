@@ -4,8 +4,8 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.events.LoggingEventPublisher;
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.core.token.TokenHasher;
@@ -202,7 +202,7 @@ class LeakCaptureIT {
         String captured;
         String eventsFile;
         try (LeakScanner.Capture capture = new LeakScanner.Capture()) {
-            try (dev.gracekeys.local.LocalStack stack = dev.gracekeys.local.LocalStack.start(
+            try (dev.gracekeys.local.LocalSystem stack = dev.gracekeys.local.LocalSystem.start(
                     new dev.gracekeys.local.LocalOptions(dir, true, 0, 0, 0, 0, true), Map.of("PEPPER", pepperB64, "LEGACY_KEY_PATTERN", dev.gracekeys.core.testing.Fixture.LEGACY_KEYS),
                     new java.io.PrintStream(console, true, StandardCharsets.UTF_8))) {
                 Wire wire = new Wire(stack, bodies, tokens);
@@ -257,7 +257,7 @@ class LeakCaptureIT {
                         .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
                                 software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("local", "local")))
                         .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
-                    dynamo.scanPaginator(r -> r.tableName(dev.gracekeys.local.LocalStack.TABLE)).items().forEach(item -> {
+                    dynamo.scanPaginator(r -> r.tableName(dev.gracekeys.local.LocalSystem.TABLE)).items().forEach(item -> {
                         String pk = item.get("pk").s();
                         if (pk.startsWith("TOKEN#")) {
                             stored.add(pk.substring("TOKEN#".length()));
@@ -307,12 +307,12 @@ class LeakCaptureIT {
 
     /** The local stack's Lambda Invoke API and HTTP API, over HTTP. */
     static final class Wire {
-        private final dev.gracekeys.local.LocalStack stack;
+        private final dev.gracekeys.local.LocalSystem stack;
         private final List<String> bodies;
         private final List<String> tokens;
         private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
-        Wire(dev.gracekeys.local.LocalStack stack, List<String> bodies, List<String> tokens) {
+        Wire(dev.gracekeys.local.LocalSystem stack, List<String> bodies, List<String> tokens) {
             this.stack = stack;
             this.bodies = bodies;
             this.tokens = tokens;

@@ -1,11 +1,11 @@
 package dev.gracekeys.reliability;
 
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
-import dev.gracekeys.core.testing.RequestCounter;
-import dev.gracekeys.core.testing.TableInvariants;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
+import dev.gracekeys.testkit.RequestCounter;
+import dev.gracekeys.store.dynamodb.testing.TableInvariants;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.local.LocalOptions;
-import dev.gracekeys.local.LocalStack;
+import dev.gracekeys.local.LocalSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -42,7 +42,7 @@ class LoadPushersIT {
     void fleetPushingThroughRotationsExpiryAndRevocation_noFalseDenial_noFalseAllow(@TempDir Path dataDir) throws Exception {
         LoadPlan plan = LoadPlan.shortRun();
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        try (LocalStack stack = LocalStack.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true), Map.of(), quiet)) {
+        try (LocalSystem stack = LocalSystem.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true), Map.of(), quiet)) {
             LoadRun run = new LoadRun(stack.httpEndpoint(), stack.lambdaEndpoint(), plan, null);
             LoadReport r = run.run();
             System.out.println("---- LoadPushersIT (" + plan.pushersAtOnce() + " pushers, " + plan.rotations()
@@ -63,7 +63,7 @@ class LoadPushersIT {
 
             // And the table the run leaves is whole.
             try (DynamoDbClient dynamo = DynamoDbLocalExtension.client(stack.dynamoEndpoint(), new RequestCounter())) {
-                TestTable table = new TestTable(LocalStack.TABLE, dynamo, new RequestCounter(), stack.dynamoEndpoint());
+                TestTable table = new TestTable(LocalSystem.TABLE, dynamo, new RequestCounter(), stack.dynamoEndpoint());
                 assertEquals(List.of(), TableInvariants.violations(table, Instant.now().plus(run.clockOffset())));
             }
         }
@@ -85,7 +85,7 @@ class LoadPushersIT {
         LoadPlan plan = new LoadPlan("LOAD03", 12, 3, 3, 3600, 120, 0, Duration.ofSeconds(4), Duration.ofMinutes(2), 400_000);
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         LocalOptions options = new LocalOptions(dataDir, true, 0, 0, 0, ttlSeconds, true).withAuthorizerInstances(instances);
-        try (LocalStack stack = LocalStack.start(options, Map.of(), quiet)) {
+        try (LocalSystem stack = LocalSystem.start(options, Map.of(), quiet)) {
             LoadRun run = new LoadRun(stack.httpEndpoint(), stack.lambdaEndpoint(), plan, null, Duration.ofSeconds(ttlSeconds));
             LoadReport r = run.run();
             long[] calls = stack.authorizerCalls();
@@ -118,7 +118,7 @@ class LoadPushersIT {
     void judgeCatchesAStackThatBreaksTheRule_falseAllowsReported(@TempDir Path dataDir) throws Exception {
         LoadPlan plan = new LoadPlan("LOAD02", 4, 3, 3, 3600, 120, 30, null, Duration.ofMinutes(1), 20_000);
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        try (LocalStack stack = LocalStack.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true),
+        try (LocalSystem stack = LocalSystem.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true),
                 Map.of("MAX_PREVIOUS_TOKENS", "2"), quiet)) {
             LoadReport r = new LoadRun(stack.httpEndpoint(), stack.lambdaEndpoint(), plan, null).run();
             System.out.println("---- LoadPushersIT negative control (stack with MAX_PREVIOUS_TOKENS=2) ----");

@@ -1,7 +1,7 @@
 package dev.gracekeys.reliability;
 
 import dev.gracekeys.local.LocalOptions;
-import dev.gracekeys.local.LocalStack;
+import dev.gracekeys.local.LocalSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +30,7 @@ class PushBenchIT {
     void shortRun_pushesCurrentAndPreviousTokens_allAccepted_noErrors(@TempDir Path dataDir) throws Exception {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         long t0 = System.nanoTime();
-        try (LocalStack stack = LocalStack.start(
+        try (LocalSystem stack = LocalSystem.start(
                 new LocalOptions(dataDir, true, 0, 0, 0, PushBench.NO_AUTHORIZER_CACHE, false), Map.of(), quiet)) {
             long t1 = System.nanoTime();
             List<PushLoad.PushToken> tokens = PushBench.createFleet(stack.lambdaEndpoint(), 10);

@@ -64,7 +64,7 @@ import java.util.regex.Pattern;
  */
 final class AwsCallRecorder implements ExecutionInterceptor {
 
-    private static final String PARTITION_KEY = dev.gracekeys.core.store.dynamodb.TableSchema.PK;
+    private static final String PARTITION_KEY = dev.gracekeys.store.dynamodb.TableSchema.PK;
 
     /** The condition keys {@link #context} works out for DynamoDB item requests. */
     static final String LEADING_KEYS = "dynamodb:LeadingKeys";

@@ -1,7 +1,9 @@
 package dev.gracekeys.templatecheck;
 
+
+
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.lambda.AwsClients;
 import dev.gracekeys.lambda.LambdaTestKit;
 import dev.gracekeys.lambda.PepperSettings;

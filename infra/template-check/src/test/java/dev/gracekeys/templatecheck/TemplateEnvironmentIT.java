@@ -1,8 +1,8 @@
 package dev.gracekeys.templatecheck;
 
 import dev.gracekeys.core.GraceKeysConfig;
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.lambda.AwsClients;
 import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.lambda.PepperSettings;
@@ -40,8 +40,8 @@ class TemplateEnvironmentIT {
             Map.entry("LEGACY_TOKENS", "an off switch for legacy keys (false); the template turns them off by"
                     + " leaving LegacyKeyPattern empty instead"),
             Map.entry(AwsClients.DYNAMODB_ENDPOINT, "local only: DynamoDB Local; on AWS the SDK's regional endpoint"),
-            Map.entry(AwsClients.SECRETSMANAGER_ENDPOINT, "local only: LocalStack; on AWS the regional endpoint"),
-            Map.entry(AwsClients.EVENTBRIDGE_ENDPOINT, "local only: LocalStack or a loopback EventBridge; on AWS the"
+            Map.entry(AwsClients.SECRETSMANAGER_ENDPOINT, "local only: LocalSystem; on AWS the regional endpoint"),
+            Map.entry(AwsClients.EVENTBRIDGE_ENDPOINT, "local only: LocalSystem or a loopback EventBridge; on AWS the"
                     + " regional endpoint"),
             Map.entry("S3_ENDPOINT", "local only (backfill's S3 client): an S3 emulator; on AWS the regional endpoint"),
             Map.entry(PepperSettings.PEPPER, "local only: the pepper itself; on AWS it is read from the secret"

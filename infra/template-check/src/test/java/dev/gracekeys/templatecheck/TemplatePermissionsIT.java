@@ -1,9 +1,9 @@
 package dev.gracekeys.templatecheck;
 
 import dev.gracekeys.core.events.DomainEvent;
-import dev.gracekeys.core.store.dynamodb.TableSchema;
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.TableSchema;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;

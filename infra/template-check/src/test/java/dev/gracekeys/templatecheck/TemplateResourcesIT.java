@@ -1,7 +1,7 @@
 package dev.gracekeys.templatecheck;
 
 import dev.gracekeys.core.events.DomainEvent;
-import dev.gracekeys.core.store.dynamodb.TableSchema;
+import dev.gracekeys.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;

@@ -1,8 +1,8 @@
 package dev.gracekeys.functions.revokeold;
 
 import dev.gracekeys.core.ValidationException;
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.lambda.LambdaTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -5,10 +5,10 @@ import dev.gracekeys.core.ClientNotFoundException;
 import dev.gracekeys.core.GraceKeysException;
 import dev.gracekeys.core.ValidationException;
 import dev.gracekeys.core.events.DomainEvent;
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.lambda.LambdaTestKit;
-import dev.gracekeys.lambda.LoopbackAws;
+import dev.gracekeys.testkit.LoopbackAws;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

@@ -1,7 +1,7 @@
 package dev.gracekeys.functions.authorizer;
 
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.lambda.LambdaTestKit;
 import org.junit.jupiter.api.Test;

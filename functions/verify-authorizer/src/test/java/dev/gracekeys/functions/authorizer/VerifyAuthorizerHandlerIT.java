@@ -1,7 +1,7 @@
 package dev.gracekeys.functions.authorizer;
 
-import dev.gracekeys.core.testing.DynamoDbLocalExtension;
-import dev.gracekeys.core.testing.TestTable;
+import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
+import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.lambda.LambdaTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

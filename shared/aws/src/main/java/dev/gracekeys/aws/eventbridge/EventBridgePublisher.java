@@ -1,0 +1,150 @@
+package dev.gracekeys.aws.eventbridge;
+
+
+import dev.gracekeys.core.events.DomainEvent;
+import dev.gracekeys.core.events.EventPublisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
+import software.amazon.awssdk.services.eventbridge.model.PutEventsResultEntry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Domain events to an EventBridge bus: {@code source = gracekeys}, {@code detail-type} = the event's
+ * type, the detail as JSON. PutEvents takes at most 10 entries per call; entries it reports as failed
+ * (throttling, internal errors) are sent again, alone, up to {@value #ATTEMPTS} times with a short
+ * back-off. Events carry ids and times only, never a token or a hash (the core builds them).
+ */
+public final class EventBridgePublisher implements EventPublisher {
+
+    static final int BATCH = 10;
+    static final int ATTEMPTS = 4;
+    private static final Logger LOG = LoggerFactory.getLogger(EventBridgePublisher.class);
+
+    /** Waits between attempts; a seam so tests do not sleep. */
+    @FunctionalInterface
+    public interface Backoff {
+        void pause(int attempt);
+
+        Backoff EXPONENTIAL = attempt -> {
+            try {
+                Thread.sleep(50L << attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    private final EventBridgeClient client;
+    private final String bus;
+    private final Backoff backoff;
+
+    public EventBridgePublisher(EventBridgeClient client, String bus, Backoff backoff) {
+        this.client = client;
+        this.bus = bus;
+        this.backoff = backoff;
+    }
+
+    @Override
+    public void publish(List<DomainEvent> events) {
+        for (int from = 0; from < events.size(); from += BATCH) {
+            List<PutEventsRequestEntry> pending = new ArrayList<>();
+            for (DomainEvent e : events.subList(from, Math.min(events.size(), from + BATCH))) {
+                pending.add(entry(e));
+            }
+            send(pending);
+        }
+    }
+
+    private void send(List<PutEventsRequestEntry> entries) {
+        List<PutEventsRequestEntry> pending = entries;
+        for (int attempt = 1; ; attempt++) {
+            List<PutEventsRequestEntry> batch = pending;
+            PutEventsResponse response;
+            try {
+                response = client.putEvents(r -> r.entries(batch));
+            } catch (SdkException e) {
+                if (attempt == ATTEMPTS) {
+                    throw new IllegalStateException("EventBridge did not take " + batch.size() + " event(s) ("
+                            + e.getClass().getSimpleName() + ")", null);
+                }
+                backoff.pause(attempt);
+                continue;
+            }
+            if (response.failedEntryCount() == null || response.failedEntryCount() == 0) {
+                return;
+            }
+            List<PutEventsRequestEntry> failed = new ArrayList<>();
+            List<PutEventsResultEntry> results = response.entries();
+            for (int i = 0; i < results.size() && i < batch.size(); i++) {
+                if (results.get(i).errorCode() != null) {
+                    failed.add(batch.get(i));
+                }
+            }
+            if (attempt == ATTEMPTS) {
+                throw new IllegalStateException(failed.size() + " event(s) were refused by EventBridge "
+                        + ATTEMPTS + " times (" + results.stream().map(PutEventsResultEntry::errorCode)
+                        .filter(java.util.Objects::nonNull).distinct().toList() + ")", null);
+            }
+            LOG.warn("EventBridge refused {} of {} event(s); sending them again", failed.size(), batch.size());
+            pending = failed;
+            backoff.pause(attempt);
+        }
+    }
+
+    private PutEventsRequestEntry entry(DomainEvent e) {
+        return PutEventsRequestEntry.builder()
+                .eventBusName(bus)
+                .source(DomainEvent.SOURCE)
+                .detailType(e.type())
+                .time(e.time())
+                .detail(json(e.detail()))
+                .build();
+    }
+
+    /** The detail as JSON: its values are strings, numbers and booleans. */
+    static String json(Map<String, Object> detail) {
+        StringBuilder b = new StringBuilder("{");
+        for (Map.Entry<String, Object> field : detail.entrySet()) {
+            if (b.length() > 1) {
+                b.append(',');
+            }
+            quote(b, field.getKey()).append(':');
+            Object v = field.getValue();
+            if (v instanceof Number || v instanceof Boolean) {
+                b.append(v);
+            } else {
+                quote(b, String.valueOf(v));
+            }
+        }
+        return b.append('}').toString();
+    }
+
+    private static StringBuilder quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"');
+    }
+}

@@ -1,0 +1,75 @@
+package dev.gracekeys.aws.secretsmanager;
+
+import dev.gracekeys.core.ops.TokenDelivery;
+import dev.gracekeys.core.ops.TokenDeliveryException;
+import dev.gracekeys.core.token.IssuedToken;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretResponse;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Delivers tokens through Secrets Manager, as a new version of the client's secret. The value is
+ * JSON, {@code {"clientId","tokenId","token"}}, so consumers can tell which token they hold. Staged
+ * as {@code AWSPENDING} first, then promoted to {@code AWSCURRENT} (Secrets Manager then labels the
+ * version before it {@code AWSPREVIOUS}). No message here contains the token.
+ */
+public final class SecretsManagerTokenDelivery implements TokenDelivery {
+
+    static final String PENDING = "AWSPENDING";
+    static final String CURRENT = "AWSCURRENT";
+
+    private final Supplier<SecretsManagerClient> clients;
+
+    /** @param clients built at the first delivery: functions that never deliver never build it */
+    public SecretsManagerTokenDelivery(Supplier<SecretsManagerClient> clients) {
+        this.clients = clients;
+    }
+
+    @Override
+    public String stage(String secretId, String clientId, IssuedToken token) {
+        String value = "{\"clientId\":\"" + clientId + "\",\"tokenId\":\"" + token.tokenId()
+                + "\",\"token\":\"" + token.value() + "\"}"; // ids and token are [A-Za-z0-9._-]: no escaping
+        try {
+            return clients.get().putSecretValue(r -> r.secretId(secretId).secretString(value)
+                    .clientRequestToken(UUID.randomUUID().toString())
+                    .versionStages(PENDING)).versionId();
+        } catch (SdkException e) {
+            throw new TokenDeliveryException("could not write the new token to secret " + secretId + " ("
+                    + code(e) + "); nothing was rotated. Check that the secret exists and that the rotate function may"
+                    + " secretsmanager:PutSecretValue on it, then rotate again", null);
+        }
+    }
+
+    @Override
+    public void promote(String secretId, String versionId) {
+        try {
+            DescribeSecretResponse d = clients.get().describeSecret(r -> r.secretId(secretId));
+            String current = null;
+            for (Map.Entry<String, List<String>> v : d.versionIdsToStages().entrySet()) {
+                if (v.getValue().contains(CURRENT)) {
+                    current = v.getKey();
+                }
+            }
+            String from = current;
+            if (!versionId.equals(from)) {
+                clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(CURRENT)
+                        .moveToVersionId(versionId).removeFromVersionId(from));
+            }
+            clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(PENDING).removeFromVersionId(versionId));
+        } catch (SdkException e) {
+            throw new TokenDeliveryException(code(e), null);
+        }
+    }
+
+    private static String code(SdkException e) {
+        return e instanceof AwsServiceException ase && ase.awsErrorDetails() != null
+                ? ase.awsErrorDetails().errorCode()
+                : e.getClass().getSimpleName();
+    }
+}

@@ -1,5 +1,6 @@
 package dev.gracekeys.local;
 
+import dev.gracekeys.testkit.MutableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -43,7 +44,7 @@ final class HttpApi implements AutoCloseable {
 
     private final HttpServer server;
     private final LocalFunctions functions;
-    private final OffsetClock clock;
+    private final MutableClock clock;
     private final Duration cacheTtl;
     private final boolean clockControl;
     private final String identityHeader;
@@ -53,7 +54,7 @@ final class HttpApi implements AutoCloseable {
     private record Cached(Instant until, int status, byte[] body) {
     }
 
-    HttpApi(HttpServer server, LocalFunctions functions, OffsetClock clock, int cacheTtlSeconds, boolean clockControl,
+    HttpApi(HttpServer server, LocalFunctions functions, MutableClock clock, int cacheTtlSeconds, boolean clockControl,
             String identityHeader) {
         this.server = server;
         this.identityHeader = identityHeader;

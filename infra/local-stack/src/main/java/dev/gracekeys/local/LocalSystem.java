@@ -1,5 +1,6 @@
 package dev.gracekeys.local;
 
+import dev.gracekeys.testkit.MutableClock;
 import com.sun.net.httpserver.HttpServer;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.store.dynamodb.TableSchema;
@@ -83,7 +84,7 @@ public final class LocalSystem implements AutoCloseable {
             dynamo = DynamoDbLocal.start(options.dynamodbPort(), options.inMemory() ? null : dataDir.resolve("dynamodb"));
             createTableIfMissing(dynamo.endpoint());
             Path eventsFile = dataDir.resolve("events.jsonl");
-            OffsetClock clock = new OffsetClock();
+            MutableClock clock = MutableClock.onSystemTime();
             settings.put("DYNAMODB_ENDPOINT", dynamo.endpoint().toString());
             if (emulator == null) {
                 noAws(settings);

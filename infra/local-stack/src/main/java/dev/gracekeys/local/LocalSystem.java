@@ -8,10 +8,6 @@ import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.testkit.DynamoDbLocal;
 import dev.gracekeys.lambda.AwsClients;
 import dev.gracekeys.lambda.PepperSettings;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
@@ -259,9 +255,7 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     private static void createTableIfMissing(URI endpoint) {
-        try (DynamoDbClient client = DynamoDbClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create()).build()) {
+        try (DynamoDbClient client = DynamoDbLocal.client(endpoint)) {
             try {
                 client.describeTable(r -> r.tableName(TABLE));
             } catch (ResourceNotFoundException e) {

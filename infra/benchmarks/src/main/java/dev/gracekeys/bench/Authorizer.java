@@ -1,14 +1,11 @@
 package dev.gracekeys.bench;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import dev.gracekeys.functions.authorizer.VerifyAuthorizerHandler;
 import dev.gracekeys.lambda.Settings;
+import dev.gracekeys.testkit.LambdaContext;
 import io.micronaut.function.aws.LambdaApplicationContextBuilder;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -59,23 +56,7 @@ final class Authorizer {
 
     /** A Lambda context with plenty of time left; its logger writes to stderr. */
     static Context lambdaContext() {
-        return new Context() {
-            public String getAwsRequestId() { return "bench-request"; }
-            public String getLogGroupName() { return "/aws/lambda/verify-authorizer"; }
-            public String getLogStreamName() { return "bench"; }
-            public String getFunctionName() { return "verify-authorizer"; }
-            public String getFunctionVersion() { return "$LATEST"; }
-            public String getInvokedFunctionArn() { return "arn:aws:lambda:us-east-1:123456789012:function:verify-authorizer"; }
-            public CognitoIdentity getIdentity() { return null; }
-            public ClientContext getClientContext() { return null; }
-            public int getRemainingTimeInMillis() { return 900_000; }
-            public int getMemoryLimitInMB() { return 512; }
-            public LambdaLogger getLogger() {
-                return new LambdaLogger() {
-                    public void log(String message) { System.err.println(message); }
-                    public void log(byte[] message) { System.err.println(new String(message, StandardCharsets.UTF_8)); }
-                };
-            }
-        };
+        return LambdaContext.of("verify-authorizer").withRequestId("bench-request").withLogStream("bench")
+                .withLog(System.err::println);
     }
 }

@@ -2,11 +2,7 @@ package dev.gracekeys.bench;
 
 import dev.gracekeys.store.dynamodb.TableSchema;
 import dev.gracekeys.testkit.DynamoDbLocal;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 import java.io.PrintStream;
@@ -53,17 +49,7 @@ final class LocalDynamo implements AutoCloseable {
 
     /** A client for this server with the given interceptors; closed with this object. */
     synchronized DynamoDbClient client(ExecutionInterceptor... interceptors) {
-        DynamoDbClient client = DynamoDbClient.builder()
-                .endpointOverride(endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> {
-                    for (ExecutionInterceptor i : interceptors) {
-                        o.addExecutionInterceptor(i);
-                    }
-                })
-                .build();
+        DynamoDbClient client = server.client(interceptors);
         clients.add(client);
         return client;
     }

@@ -1,5 +1,6 @@
 package dev.gracekeys.bench;
 
+import dev.gracekeys.testkit.MutableClock;
 import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
@@ -131,7 +132,7 @@ public final class RequestsPerVerify {
     public static Result measure(LocalDynamo ddb, int verifies, int clients, Duration span) throws Exception {
         String table = ddb.newTable("rpv");
         String pepper = LocalDynamo.newPepper();
-        SimClock clock = new SimClock();
+        MutableClock clock = new MutableClock();
         GraceKeys seeding = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), Pepper.fromBase64(pepper),
                 EventPublisher.NONE, clock);
         List<Fleet.Client> fleet = Fleet.createAndRotate(seeding, "RPV", clients, null, 4, "clients");

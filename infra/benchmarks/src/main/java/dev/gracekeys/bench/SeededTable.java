@@ -8,15 +8,9 @@ import dev.gracekeys.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.testkit.DynamoDbLocal;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Base64;
 import java.util.Map;
 
 /**
@@ -36,13 +30,9 @@ final class SeededTable implements AutoCloseable {
 
     SeededTable() {
         ddb = DynamoDbLocal.startInMemory();
-        client = DynamoDbClient.builder().endpointOverride(ddb.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create()).build();
+        client = ddb.client();
         client.createTable(TableSchema.createTable(TABLE));
-        byte[] pepperBytes = new byte[48];
-        new SecureRandom().nextBytes(pepperBytes);
-        String pepper = Base64.getEncoder().encodeToString(pepperBytes);
+        String pepper = LocalDynamo.newPepper();
         GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(TABLE).withLegacyKeyPattern(LegacyKeys.PATTERN), client, Pepper.fromBase64(pepper),
                 EventPublisher.NONE, Clock.systemUTC());
         token = core.tokens().rotate(new RotateRequest(CLIENT, null, true, null)).token();

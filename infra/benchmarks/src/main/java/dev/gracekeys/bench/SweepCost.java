@@ -1,5 +1,6 @@
 package dev.gracekeys.bench;
 
+import dev.gracekeys.testkit.MutableClock;
 import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
@@ -88,7 +89,7 @@ public final class SweepCost {
             throw new IllegalArgumentException("--expired plus --live-previous must not exceed --clients");
         }
         String table = ddb.newTable("sweep");
-        SimClock clock = new SimClock();
+        MutableClock clock = new MutableClock();
         DynamoCounter counter = new DynamoCounter();
         Pepper pepper = Pepper.fromBase64(LocalDynamo.newPepper());
         GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter), pepper,

@@ -1,11 +1,11 @@
 package dev.gracekeys.local;
 
+import dev.gracekeys.testkit.MutableClock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +43,7 @@ final class HttpApi implements AutoCloseable {
 
     private final HttpServer server;
     private final LocalFunctions functions;
-    private final OffsetClock clock;
+    private final MutableClock clock;
     private final Duration cacheTtl;
     private final boolean clockControl;
     private final String identityHeader;
@@ -53,7 +53,7 @@ final class HttpApi implements AutoCloseable {
     private record Cached(Instant until, int status, byte[] body) {
     }
 
-    HttpApi(HttpServer server, LocalFunctions functions, OffsetClock clock, int cacheTtlSeconds, boolean clockControl,
+    HttpApi(HttpServer server, LocalFunctions functions, MutableClock clock, int cacheTtlSeconds, boolean clockControl,
             String identityHeader) {
         this.server = server;
         this.identityHeader = identityHeader;
@@ -190,11 +190,7 @@ final class HttpApi implements AutoCloseable {
     }
 
     private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+        LoopbackServers.sendJson(exchange, status, body);
     }
 
     @Override

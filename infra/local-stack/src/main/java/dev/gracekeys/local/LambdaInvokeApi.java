@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -243,28 +242,18 @@ final class LambdaInvokeApi implements AutoCloseable {
     }
 
     private static void send(HttpExchange exchange, int status, String functionError, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.getResponseHeaders().set("X-Amz-Executed-Version", "$LATEST");
-        if (functionError != null) {
-            exchange.getResponseHeaders().set("X-Amz-Function-Error", functionError);
-        }
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
+        if (functionError == null) {
+            LoopbackServers.sendJson(exchange, status, body, "X-Amz-Executed-Version", "$LATEST");
+        } else {
+            LoopbackServers.sendJson(exchange, status, body, "X-Amz-Executed-Version", "$LATEST",
+                    "X-Amz-Function-Error", functionError);
         }
     }
 
     private static void awsError(HttpExchange exchange, int status, String code, String message) throws IOException {
         byte[] body = ("{\"Type\":\"User\",\"message\":\"" + message.replace("\"", "'") + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("x-amzn-ErrorType", code);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+        LoopbackServers.sendJson(exchange, status, body, "x-amzn-ErrorType", code);
     }
 
     @Override

@@ -1,15 +1,13 @@
 package dev.gracekeys.local;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.factories.JacksonFactory;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.lambda.Functions;
 import dev.gracekeys.lambda.Settings;
+import dev.gracekeys.testkit.LambdaContext;
 import io.micronaut.context.ApplicationContextBuilder;
 import io.micronaut.function.aws.LambdaApplicationContextBuilder;
 
@@ -254,31 +252,15 @@ final class LocalFunctions implements Closeable {
     }
 
     private Context context(String name, String requestId, long deadlineNanos, InvocationLogs.Capture capture) {
-        return new Context() {
-            public String getAwsRequestId() { return requestId; }
-            public String getLogGroupName() { return "/aws/lambda/" + name; }
-            public String getLogStreamName() { return "local"; }
-            public String getFunctionName() { return name; }
-            public String getFunctionVersion() { return "$LATEST"; }
-            public String getInvokedFunctionArn() { return "arn:aws:lambda:us-east-1:000000000000:function:" + name; }
-            public CognitoIdentity getIdentity() { return null; }
-            public ClientContext getClientContext() { return null; }
-            public int getRemainingTimeInMillis() {
-                return (int) Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
-            }
-            public int getMemoryLimitInMB() { return FunctionCatalog.get(name).memoryMb(); }
-            public LambdaLogger getLogger() {
-                return new LambdaLogger() {
-                    public void log(String message) {
-                        if (!InvocationLogs.captures(log)) {
-                            capture.line(message); // else the tee copies it, as this thread writes it
-                        }
-                        log.println("[" + name + "] " + message);
+        return LambdaContext.of(name).withRequestId(requestId).withAccount("000000000000").withLogStream("local")
+                .withMemoryMb(FunctionCatalog.get(name).memoryMb())
+                .withRemainingMillis(() -> Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000))
+                .withLog(message -> {
+                    if (!InvocationLogs.captures(log)) {
+                        capture.line(message); // else the tee copies it, as this thread writes it
                     }
-                    public void log(byte[] message) { log(new String(message, StandardCharsets.UTF_8)); }
-                };
-            }
-        };
+                    log.println("[" + name + "] " + message);
+                });
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.gracekeys.local;
 
+import dev.gracekeys.testkit.MutableClock;
 import com.sun.net.httpserver.HttpServer;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.store.dynamodb.TableSchema;
@@ -7,10 +8,6 @@ import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.testkit.DynamoDbLocal;
 import dev.gracekeys.lambda.AwsClients;
 import dev.gracekeys.lambda.PepperSettings;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
@@ -83,7 +80,7 @@ public final class LocalSystem implements AutoCloseable {
             dynamo = DynamoDbLocal.start(options.dynamodbPort(), options.inMemory() ? null : dataDir.resolve("dynamodb"));
             createTableIfMissing(dynamo.endpoint());
             Path eventsFile = dataDir.resolve("events.jsonl");
-            OffsetClock clock = new OffsetClock();
+            MutableClock clock = MutableClock.onSystemTime();
             settings.put("DYNAMODB_ENDPOINT", dynamo.endpoint().toString());
             if (emulator == null) {
                 noAws(settings);
@@ -258,9 +255,7 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     private static void createTableIfMissing(URI endpoint) {
-        try (DynamoDbClient client = DynamoDbClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create()).build()) {
+        try (DynamoDbClient client = DynamoDbLocal.client(endpoint)) {
             try {
                 client.describeTable(r -> r.tableName(TABLE));
             } catch (ResourceNotFoundException e) {

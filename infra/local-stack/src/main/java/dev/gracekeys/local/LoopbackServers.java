@@ -41,4 +41,21 @@ final class LoopbackServers {
         }
         return body;
     }
+
+    /**
+     * Answers with a JSON body (none when empty, as Lambda's 202 and 204 have none) and any further
+     * headers (name, value, name, value…).
+     */
+    static void sendJson(HttpExchange exchange, int status, byte[] body, String... headers) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            exchange.getResponseHeaders().set(headers[i], headers[i + 1]);
+        }
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
 }

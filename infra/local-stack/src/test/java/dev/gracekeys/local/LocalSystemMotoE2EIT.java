@@ -153,11 +153,7 @@ class LocalSystemMotoE2EIT {
         String token = (String) created.get("token");
         SECRETS.add(token);
 
-        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(stack.dynamoEndpoint())
-                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("local", "local")))
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+        try (var dynamo = dev.gracekeys.testkit.DynamoDbLocal.client(stack.dynamoEndpoint())) {
             var item = dynamo.getItem(r -> r.tableName(LocalSystem.TABLE)
                     .key(TableSchema.tokenKey(new TokenHasher(Pepper.fromBase64(pepper)).keyOfToken(token))).consistentRead(true))
                     .item();

@@ -252,11 +252,7 @@ class LeakCaptureIT {
                 wire.clock(3 * 3600);
                 wire.expectPush(t3, 403, surprises);
                 wire.invoke("expire-sweep", "{}");
-                try (var dynamo = software.amazon.awssdk.services.dynamodb.DynamoDbClient.builder()
-                        .endpointOverride(stack.dynamoEndpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                        .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("local", "local")))
-                        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+                try (var dynamo = dev.gracekeys.testkit.DynamoDbLocal.client(stack.dynamoEndpoint())) {
                     dynamo.scanPaginator(r -> r.tableName(dev.gracekeys.local.LocalSystem.TABLE)).items().forEach(item -> {
                         String pk = item.get("pk").s();
                         if (pk.startsWith("TOKEN#")) {

@@ -35,7 +35,7 @@ import java.util.Set;
  *       samples were seeded with (on AWS: the secret's AWSCURRENT and AWSPREVIOUS versions);</li>
  *   <li>{@code AWS_REGION}, which Lambda sets, is set here;</li>
  *   <li>EventBridge, Secrets Manager (token delivery) and S3 (backfill's imports) are a
- *       {@link LoopbackAws}: {@code EVENTBRIDGE_ENDPOINT}, {@code SECRETSMANAGER_ENDPOINT} and
+ *       {@link ContractAws}: {@code EVENTBRIDGE_ENDPOINT}, {@code SECRETSMANAGER_ENDPOINT} and
  *       {@code S3_ENDPOINT} point at it.</li>
  * </ul>
  * Everything else is the production wiring: in particular no event collector is registered, so a
@@ -55,7 +55,7 @@ final class FunctionRun implements AutoCloseable {
     final LambdaTestKit kit;
     private final Settings settings;
     private final AwsCallRecorder recorder = new AwsCallRecorder();
-    private final LoopbackAws aws;
+    private final ContractAws aws;
     private final RequestHandler<Object, Object> handler;
 
     private FunctionRun(Lambda lambda, Deployment.Function function, TestTable table) {
@@ -79,7 +79,7 @@ final class FunctionRun implements AutoCloseable {
         }
         values.put(AwsClients.DYNAMODB_ENDPOINT, local.get(AwsClients.DYNAMODB_ENDPOINT));
         values.put(AwsClients.REGION, local.get(AwsClients.REGION));
-        this.aws = LoopbackAws.start();
+        this.aws = ContractAws.start();
         values.put(AwsClients.EVENTBRIDGE_ENDPOINT, aws.endpoint().toString());
         values.put(AwsClients.SECRETSMANAGER_ENDPOINT, aws.endpoint().toString());
         values.put("S3_ENDPOINT", aws.endpoint().toString());
@@ -113,7 +113,7 @@ final class FunctionRun implements AutoCloseable {
     }
 
     /** The loopback EventBridge, Secrets Manager and S3, with what they received. */
-    LoopbackAws aws() {
+    ContractAws aws() {
         return aws;
     }
 

@@ -113,7 +113,7 @@ class TemplatePermissionsIT {
         Deployment.Function function = Template.load()
                 .deploy(table.name(), Map.of("BackfillBucketName", IMPORT_BUCKET, "LegacyKeyPattern", Lambda.SAMPLE_LEGACY_KEYS))
                 .function(lambda.logicalId());
-        List<LoopbackAws.Event> events;
+        List<ContractAws.Event> events;
         List<AwsCallRecorder.Call> calls;
         try (FunctionRun run = FunctionRun.start(lambda, function, table)) {
             lambda.exercise(run);
@@ -131,11 +131,11 @@ class TemplatePermissionsIT {
             return;
         }
         assertEquals(Template.EVENT_BUS_NAME, function.environment().get("EVENT_BUS_NAME"), lambda.logicalId());
-        Set<String> types = events.stream().map(LoopbackAws.Event::detailType).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> types = events.stream().map(ContractAws.Event::detailType).collect(Collectors.toCollection(TreeSet::new));
         assertTrue(types.containsAll(lambda.publishes), lambda.logicalId() + " published " + types
                 + ", expected at least " + lambda.publishes);
         assertTrue(DOMAIN_EVENTS.containsAll(types), "not DESIGN.md's events: " + types);
-        for (LoopbackAws.Event e : events) {
+        for (ContractAws.Event e : events) {
             assertEquals(Template.EVENT_BUS_NAME, e.eventBusName(), e.toString());
             assertEquals(DomainEvent.SOURCE, e.source(), e.toString());
             assertTrue(e.detail() != null && e.detail().isObject(), "detail is a JSON object: " + e);

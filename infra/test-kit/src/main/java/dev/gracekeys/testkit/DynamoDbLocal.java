@@ -9,6 +9,12 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -147,6 +153,30 @@ public final class DynamoDbLocal implements AutoCloseable {
     /** The loopback endpoint to give an SDK client or the AWS CLI ({@code --endpoint-url}). */
     public URI endpoint() {
         return URI.create("http://" + LOOPBACK + ":" + port);
+    }
+
+    /** A client for this server; see {@link #client(URI, ExecutionInterceptor...)}. */
+    public DynamoDbClient client(ExecutionInterceptor... interceptors) {
+        return client(endpoint(), interceptors);
+    }
+
+    /**
+     * A real SDK client for the DynamoDB Local at {@code endpoint}: us-east-1, the credentials it
+     * accepts ({@code local}), the URLConnection HTTP client (as the functions use), and the given
+     * interceptors (e.g. a {@link RequestCounter}). The caller closes it.
+     */
+    public static DynamoDbClient client(URI endpoint, ExecutionInterceptor... interceptors) {
+        return DynamoDbClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> {
+                    for (ExecutionInterceptor i : interceptors) {
+                        o.addExecutionInterceptor(i);
+                    }
+                })
+                .build();
     }
 
     /** The data folder, or {@code null} when in memory. */

@@ -10,6 +10,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,6 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * SDK {@link ExecutionInterceptor}: what the tests assert about cost is what goes on the wire.
  */
 public final class RequestCounter implements ExecutionInterceptor {
+
+    /** The operations that write: what {@link #writes()} counts. */
+    public static final Set<String> WRITES = Set.of("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems",
+            "BatchWriteItem");
 
     private final ConcurrentHashMap<String, AtomicLong> requests = new ConcurrentHashMap<>();
     private final AtomicLong itemsRead = new AtomicLong();
@@ -47,6 +52,11 @@ public final class RequestCounter implements ExecutionInterceptor {
     public long count(String operation) {
         AtomicLong n = requests.get(operation);
         return n == null ? 0 : n.get();
+    }
+
+    /** Requests of every kind of write ({@link #WRITES}). */
+    public long writes() {
+        return WRITES.stream().mapToLong(this::count).sum();
     }
 
     public long total() {

@@ -1,9 +1,6 @@
 package dev.gracekeys.lambda;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
@@ -11,6 +8,7 @@ import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.testing.CollectingEventPublisher;
 import dev.gracekeys.core.testing.Fixture;
+import dev.gracekeys.testkit.LambdaContext;
 import dev.gracekeys.testkit.MutableClock;
 import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.core.token.IssuedToken;
@@ -135,24 +133,7 @@ public final class LambdaTestKit {
 
     /** A Lambda context whose remaining time the test controls. */
     public static Context lambdaContext(LongSupplier remainingMillis) {
-        return new Context() {
-            public String getAwsRequestId() { return "test-request"; }
-            public String getLogGroupName() { return "/aws/lambda/test"; }
-            public String getLogStreamName() { return "test"; }
-            public String getFunctionName() { return "test"; }
-            public String getFunctionVersion() { return "$LATEST"; }
-            public String getInvokedFunctionArn() { return "arn:aws:lambda:us-east-1:123456789012:function:test"; }
-            public CognitoIdentity getIdentity() { return null; }
-            public ClientContext getClientContext() { return null; }
-            public int getRemainingTimeInMillis() { return (int) Math.min(Integer.MAX_VALUE, remainingMillis.getAsLong()); }
-            public int getMemoryLimitInMB() { return 512; }
-            public LambdaLogger getLogger() {
-                return new LambdaLogger() {
-                    public void log(String message) { System.out.println(message); }
-                    public void log(byte[] message) { System.out.println(new String(message)); }
-                };
-            }
-        };
+        return LambdaContext.of("test").withRemainingMillis(remainingMillis);
     }
 
     public static Context lambdaContext() {

@@ -5,6 +5,9 @@ import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.ops.ImportRecord;
 import dev.gracekeys.core.ops.ImportResult;
+import dev.gracekeys.core.ops.LegacyImporter;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import dev.gracekeys.store.dynamodb.DynamoDbGraceKeys;
 import dev.gracekeys.core.token.Pepper;
 
@@ -21,8 +24,12 @@ import java.util.Map;
  * measured. Events are dropped. A {@link DynamoCounter} on the client counts requests (and, for the
  * progress lines on stderr, client items written).
  *
- * <p>A short warm-up (both ways, into a third table) comes first, so neither measurement pays for
- * the JIT alone.
+ * <p>In the same run, DynamoDB Local's own ceiling ({@link BackfillCeiling}): the items the import
+ * wrote, written again into an empty table by unconditional {@code BatchWriteItem}s; the importer's
+ * rate is reported as a ratio of it.
+ *
+ * <p>A short warm-up (both ways, and the ceiling's writes, into tables of their own) comes first,
+ * so no measurement pays for the JIT alone.
  *
  * <p>Usage: {@code BackfillSpeed [--records N] [--sequential-sample N]}
  */
@@ -33,8 +40,10 @@ public final class BackfillSpeed {
 
             Imports N legacy keys into an in-process DynamoDB Local through the real LegacyImporter
             (one importAll call), and a sample one record per importAll call, one after the other,
-            into another table; prints both rates and the speed-up. Figures only on stdout; progress
-            on stderr.""";
+            into another table; prints both rates and the speed-up. Then writes the items the import
+            wrote again, into an empty table, by unconditional BatchWriteItem (DynamoDB Local's
+            ceiling), and prints the importer's rate as a ratio of it. Figures only on stdout;
+            progress on stderr.""";
 
     static final int WARMUP_RECORDS = 300;
 
@@ -43,7 +52,12 @@ public final class BackfillSpeed {
      * @param sequential the summed results of the one-by-one imports
      */
     public record Result(String table, int records, ImportResult bulk, double seconds, long requests,
-                         int sequentialRecords, int sequentialImported, double sequentialSeconds) {
+                         int sequentialRecords, int sequentialImported, double sequentialSeconds,
+                         double ceilingSeconds) {
+
+        double ceilingRate() {
+            return records / ceilingSeconds;
+        }
 
         double rate() {
             return records / seconds;
@@ -63,7 +77,9 @@ public final class BackfillSpeed {
                     Cli.figure("backfill.sequential.records", sequentialRecords, "records"),
                     Cli.figure("backfill.sequential.imported", sequentialImported, "records"),
                     Cli.figure("backfill.sequential.rate", Math.round(sequentialRate()), "records/s"),
-                    Cli.figure("backfill.speedup", Cli.fixed(rate() / sequentialRate(), 1), "x"));
+                    Cli.figure("backfill.speedup", Cli.fixed(rate() / sequentialRate(), 1), "x"),
+                    Cli.figure("backfill.ceiling_records_per_s", Math.round(ceilingRate()), "records/s"),
+                    Cli.figure("backfill.ratio_to_ceiling", Cli.fixed(rate() / ceilingRate(), 2), "x"));
         }
     }
 
@@ -83,11 +99,15 @@ public final class BackfillSpeed {
         String pepper = LocalDynamo.newPepper();
 
         if (warmup > 0) {
-            GraceKeys warm = core(ddb, ddb.newTable("backfill-warmup"), pepper, new DynamoCounter());
+            String warmTable = ddb.newTable("backfill-warmup");
+            GraceKeys warm = core(ddb, warmTable, pepper, new DynamoCounter());
             warm.importer().importAll(LegacyKeys.records("WARM", 0, warmup, 1), false);
             for (ImportRecord r : LegacyKeys.records("WARMSEQ", 0, Math.max(1, warmup / 3), 2)) {
                 warm.importer().importAll(List.of(r), false);
             }
+            DynamoDbClient plain = ddb.client();
+            BackfillCeiling.write(plain, ddb.newTable("backfill-warmup-ceiling"),
+                    BackfillCeiling.itemsOf(plain, warmTable), LegacyImporter.DEFAULT_CONCURRENCY);
         }
 
         GraceKeys sequentialCore = core(ddb, ddb.newTable("backfill-sequential"), pepper, new DynamoCounter());
@@ -117,8 +137,15 @@ public final class BackfillSpeed {
         Cli.progress("backfill: %d read, %d imported, %d skipped, %d conflicts, %d rejected in %.1f s; requests %s",
                 bulk.read(), bulk.imported(), bulk.skipped(), bulk.conflicts().size(), bulk.rejected().size(), seconds,
                 counter.byOperation());
+
+        DynamoDbClient plain = ddb.client();
+        List<Map<String, AttributeValue>> items = BackfillCeiling.itemsOf(plain, table);
+        double ceilingSeconds = BackfillCeiling.write(plain, ddb.newTable("backfill-ceiling"), items,
+                LegacyImporter.DEFAULT_CONCURRENCY);
+        Cli.progress("backfill: ceiling, %d items (%d records) by unconditional BatchWriteItem in %.1f s (%.0f records/s)",
+                items.size(), records, ceilingSeconds, records / ceilingSeconds);
         return new Result(table, records, bulk, seconds, counter.total(), sequentialSample, sequentialImported,
-                sequentialSeconds);
+                sequentialSeconds, ceilingSeconds);
     }
 
     private static GraceKeys core(LocalDynamo ddb, String table, String pepper, DynamoCounter counter) {

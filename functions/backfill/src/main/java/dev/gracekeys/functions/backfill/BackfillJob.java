@@ -4,6 +4,7 @@ import dev.gracekeys.core.StoreUnavailableException;
 import dev.gracekeys.core.ops.ImportRecord;
 import dev.gracekeys.core.ops.ImportResult;
 import dev.gracekeys.core.ops.LegacyImporter;
+import dev.gracekeys.core.ops.backfill.ImportSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +13,7 @@ import java.util.Iterator;
 import java.util.function.LongSupplier;
 
 /**
- * Feeds an import ({@link LegacyImporter.Session}: chunks of records, several transactions in
+ * Feeds an import ({@link ImportSession}: chunks of records, several transactions in
  * flight) from the input in order, logs progress every N records (counts only, never a key), and
  * stops taking new records once the time left is under the margin, so the Lambda returns a cursor
  * instead of being killed mid-way. The time left is checked before each record; the records taken
@@ -61,7 +62,7 @@ final class BackfillJob {
     Outcome run(ItemSource items, boolean dryRun, LongSupplier remainingMillis) {
         boolean paused = false;
         long started = System.nanoTime();
-        try (LegacyImporter.Session session = importer.start(dryRun, concurrency)) {
+        try (ImportSession session = importer.start(dryRun, concurrency)) {
             int logged = 0;
             while (session.failure().isEmpty()) {
                 Item item;
@@ -122,7 +123,7 @@ final class BackfillJob {
         int nextIndex();
     }
 
-    private static void progress(LegacyImporter.Session session, long startedNanos) {
+    private static void progress(ImportSession session, long startedNanos) {
         ImportResult r = session.result();
         long seconds = Math.max(1, (System.nanoTime() - startedNanos) / 1_000_000_000L);
         LOG.info("backfill progress: {} read, {} imported, {} skipped, {} conflicts, {} rejected ({}/s){}",

@@ -110,7 +110,8 @@ class VerifierTest {
 
     private Verifier verifier(Executor refresher, Duration budget) {
         PepperRing ring = new PepperRing(secret::get, clock, REFRESH, refresher);
-        return new Verifier(store, format, ring, clock, budget, INTERVAL);
+        return Verifier.builder().lookup(store).format(format).peppers(ring).clock(clock).budget(budget)
+                .lastUseInterval(INTERVAL).build();
     }
 
     private Verifier verifier() {

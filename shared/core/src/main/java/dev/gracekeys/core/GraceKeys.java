@@ -59,18 +59,22 @@ public final class GraceKeys {
         return new Builder();
     }
 
+    /** The ops operations: rotate, revoke-old, set-status, describe. */
     public TokenService tokens() {
         return tokens;
     }
 
+    /** The verify decision of the authorizer. */
     public Verifier verifier() {
         return verifier;
     }
 
+    /** The backfill of legacy keys. */
     public LegacyImporter importer() {
         return importer;
     }
 
+    /** The daily expiry sweep. */
     public ExpirySweeper sweeper() {
         return sweeper;
     }

@@ -16,6 +16,10 @@ import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.token.IssuedToken;
 import org.junit.jupiter.api.Test;
 
+import dev.gracekeys.core.store.ClientStore;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -200,7 +204,7 @@ class TokenServiceTest {
     @Test
     void aResentSetStatus_changesNothing_andPublishesOnce() {
         f.create("C1");
-        ops.setStatus(new StatusRequest("C1", false, "req-5"));
+        assertFalse(ops.setStatus(new StatusRequest("C1", false, "req-5")).active());
         assertFalse(f.core.store().findClient("C1").orElseThrow().active());
         ops.setStatus(new StatusRequest("C1", true, null)); // someone reactivated it meanwhile
         Object after = f.snapshot();
@@ -290,13 +294,92 @@ class TokenServiceTest {
 
     @Test
     void builder_needsStoreConfigAndPepper() {
-        assertThrows(IllegalStateException.class, () -> TokenService.builder().build());
-        assertThrows(IllegalStateException.class, () -> TokenService.builder().store(f.core.store()).build());
-        assertThrows(IllegalStateException.class,
-                () -> TokenService.builder().store(f.core.store()).config(f.config).build());
+        assertTrue(assertThrows(IllegalStateException.class, () -> TokenService.builder().build())
+                .getMessage().contains("needs store"));
+        assertTrue(assertThrows(IllegalStateException.class, () -> TokenService.builder().store(f.core.store()).build())
+                .getMessage().contains("needs config"));
+        assertTrue(assertThrows(IllegalStateException.class,
+                () -> TokenService.builder().store(f.core.store()).config(f.config).build())
+                .getMessage().contains("needs peppers"));
         TokenService built = TokenService.builder().store(f.core.store()).config(f.config).pepper(Fixture.PEPPER)
                 .clock(f.clock).build();
         f.create("C9");
         assertEquals("C9", built.describe("C9").clientId());
+    }
+
+    // ---- a resend that loses the race to its own first call ---------------------------------------
+
+    /**
+     * The fixture's store, except that just before the first transaction that records a replay,
+     * {@code firstCall} runs (the same request, sent again, getting there first).
+     */
+    private ClientStore racing(Runnable firstCall) {
+        boolean[] raced = {false};
+        return (ClientStore) Proxy.newProxyInstance(ClientStore.class.getClassLoader(),
+                new Class<?>[]{ClientStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("apply") && args.length == 2 && args[1] != null && !raced[0]) {
+                        raced[0] = true;
+                        firstCall.run();
+                    }
+                    try {
+                        return method.invoke(f.memory, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private TokenService racingService(Runnable firstCall) {
+        return TokenService.builder().store(racing(firstCall)).config(f.config).pepper(Fixture.PEPPER)
+                .events(f.events).clock(f.clock).build();
+    }
+
+    @Test
+    void aResentCreate_thatLosesTheRace_answersAsTheFirstCall() {
+        RotateRequest request = new RotateRequest("C1", null, true, null, null, "race-1");
+        RotateResult[] first = new RotateResult[1];
+        RotateResult again = racingService(() -> first[0] = ops.rotate(request)).rotate(request);
+        assertEquals(first[0].token(), again.token());
+        assertTrue(again.message().startsWith("Already done"), again.message());
+    }
+
+    @Test
+    void aResentRotate_thatLosesTheRace_answersAsTheFirstCall() {
+        f.create("C1");
+        RotateRequest request = new RotateRequest("C1", 60L, null, null, null, "race-2");
+        RotateResult[] first = new RotateResult[1];
+        RotateResult again = racingService(() -> first[0] = ops.rotate(request)).rotate(request);
+        assertEquals(first[0].token(), again.token());
+        assertEquals(first[0].previous(), again.previous());
+    }
+
+    @Test
+    void aResentRevoke_thatLosesTheRace_answersAsTheFirstCall() {
+        f.create("C1");
+        f.rotate("C1", Duration.ofHours(1));
+        RevokeRequest request = new RevokeRequest("C1", null, "race-3");
+        RevokeResult[] first = new RevokeResult[1];
+        RevokeResult again = racingService(() -> first[0] = ops.revokeOld(request)).revokeOld(request);
+        assertTrue(again.revoked());
+        assertEquals(first[0].previous(), again.previous());
+        assertTrue(again.message().startsWith("Already done"), again.message());
+    }
+
+    @Test
+    void aResentSetStatus_thatLosesTheRace_answersAsTheFirstCall() {
+        f.create("C1");
+        StatusRequest request = new StatusRequest("C1", false, "race-4");
+        Results.StatusResult again = racingService(() -> ops.setStatus(request)).setStatus(request);
+        assertNotNull(again);
+        assertFalse(again.active());
+        assertEquals(1, f.events.ofType(DomainEvent.CLIENT_STATUS_CHANGED).size());
+    }
+
+    @Test
+    void aConflictThatIsNoResend_isReportedAsOne() {
+        f.create("C1");
+        TokenService loser = racingService(() -> f.rotate("C1", Duration.ofMinutes(1)));
+        assertThrows(dev.gracekeys.core.ConcurrentModificationException.class,
+                () -> loser.setStatus(new StatusRequest("C1", false, "race-5")));
     }
 }

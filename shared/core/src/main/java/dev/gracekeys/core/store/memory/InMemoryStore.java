@@ -110,6 +110,7 @@ public final class InMemoryStore implements ClientStore, SweepStore, TokenLookup
         this.failure = failure;
     }
 
+    /** Everything stored, as values: compare two to prove that nothing was written. */
     public synchronized Snapshot snapshot() {
         return new Snapshot(Map.copyOf(clients), Map.copyOf(tokens), Map.copyOf(replays));
     }

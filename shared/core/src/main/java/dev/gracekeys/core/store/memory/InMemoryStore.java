@@ -3,7 +3,6 @@ package dev.gracekeys.core.store.memory;
 import dev.gracekeys.core.StoreUnavailableException;
 import dev.gracekeys.core.model.ClientRecord;
 import dev.gracekeys.core.model.TokenRecord;
-import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.ChangeRejectedException;
 import dev.gracekeys.core.store.ChangeRejectedException.Reason;
 import dev.gracekeys.core.store.BatchRejectedException;
@@ -72,27 +71,6 @@ public final class InMemoryStore implements ClientStore, SweepStore, TokenLookup
             throw new IllegalArgumentException("expiryPage must be >= 1");
         }
         this.expiryPage = expiryPage;
-    }
-
-    /**
-     * A token item as the table holds it: the token record's fields plus the sweep's claim.
-     *
-     * @param soonSentFor the expiry the expiring-soon notice was claimed for, or null
-     */
-    public record TokenItem(String clientId, String tokenId, TokenSlot slot, boolean active, Instant createdAt,
-                            Instant expiresAt, Instant lastUsedAt, Instant soonSentFor) {
-
-        TokenRecord toRecord(TokenKey key) {
-            return new TokenRecord(key, clientId, tokenId, slot, active, createdAt, expiresAt, lastUsedAt);
-        }
-
-        TokenItem withLastUsedAt(Instant at) {
-            return new TokenItem(clientId, tokenId, slot, active, createdAt, expiresAt, at, soonSentFor);
-        }
-
-        TokenItem withSoonSentFor(Instant expiry) {
-            return new TokenItem(clientId, tokenId, slot, active, createdAt, expiresAt, lastUsedAt, expiry);
-        }
     }
 
     /** Everything stored, as values: compare two to prove that nothing was written. */

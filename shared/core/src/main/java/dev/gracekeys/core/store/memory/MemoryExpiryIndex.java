@@ -3,7 +3,6 @@ package dev.gracekeys.core.store.memory;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.ClientStore.ExpiringToken;
 import dev.gracekeys.core.store.SweepStore.NoticeClaim;
-import dev.gracekeys.core.store.memory.InMemoryStore.TokenItem;
 import dev.gracekeys.core.token.TokenKey;
 
 import java.time.Instant;

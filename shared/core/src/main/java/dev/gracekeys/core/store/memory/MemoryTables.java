@@ -6,7 +6,6 @@ import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.core.store.Replay;
-import dev.gracekeys.core.store.memory.InMemoryStore.TokenItem;
 import dev.gracekeys.core.token.TokenKey;
 
 import java.time.Instant;

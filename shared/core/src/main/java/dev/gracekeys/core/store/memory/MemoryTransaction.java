@@ -9,7 +9,6 @@ import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.core.store.Replay;
 import dev.gracekeys.core.store.TokenWrite;
-import dev.gracekeys.core.store.memory.InMemoryStore.TokenItem;
 import dev.gracekeys.core.token.TokenKey;
 
 import java.time.Instant;

@@ -61,8 +61,8 @@ public class VerifyState {
         new SecureRandom().nextBytes(pepper);
         peppers = PepperRing.fixed(Pepper.of(pepper));
         lookup = new InMemoryTokenLookup();
-        verifier = new Verifier(lookup, format, peppers, clock, config.verifyTimeout(),
-                config.lastUseInterval());
+        verifier = Verifier.builder().lookup(lookup).peppers(peppers).config(config)
+                .clock(clock).build();
 
         TokenGenerator generator = new SecureTokenGenerator(format);
         Instant rotatedAt = NOW.minus(Duration.ofHours(1));

@@ -46,9 +46,10 @@ public final class GraceKeys {
         TokenFormat format = b.config.tokenFormat();
         TokenGenerator generator = b.generator == null ? new SecureTokenGenerator(format) : b.generator;
         this.store = b.store;
-        this.tokens = new TokenService(b.store, b.peppers, generator, b.events, b.clock, b.config, b.delivery);
-        this.verifier = new Verifier(b.lookup, format, b.peppers, b.clock, b.config.verifyTimeout(),
-                b.config.lastUseInterval());
+        this.tokens = TokenService.builder().store(b.store).peppers(b.peppers).config(b.config)
+                .tokenGenerator(generator).events(b.events).clock(b.clock).delivery(b.delivery).build();
+        this.verifier = Verifier.builder().lookup(b.lookup).peppers(b.peppers).config(b.config)
+                .clock(b.clock).build();
         this.importer = new LegacyImporter(b.store, b.peppers, format, b.events, b.clock);
         this.sweeper = new ExpirySweeper(b.store, b.events, b.clock);
     }
@@ -58,18 +59,22 @@ public final class GraceKeys {
         return new Builder();
     }
 
+    /** The ops operations: rotate, revoke-old, set-status, describe. */
     public TokenService tokens() {
         return tokens;
     }
 
+    /** The verify decision of the authorizer. */
     public Verifier verifier() {
         return verifier;
     }
 
+    /** The backfill of legacy keys. */
     public LegacyImporter importer() {
         return importer;
     }
 
+    /** The daily expiry sweep. */
     public ExpirySweeper sweeper() {
         return sweeper;
     }

@@ -67,6 +67,12 @@ public record GraceKeysConfig(
         return fromEnv(Map.of("TABLE_NAME", tableName));
     }
 
+    /**
+     * The settings from the function's environment (unset or blank: the default).
+     *
+     * @throws IllegalArgumentException when a value is not a number, out of range, or LEGACY_TOKENS is on without
+     *                                  a valid LEGACY_KEY_PATTERN; the message names the variable
+     */
     public static GraceKeysConfig fromEnv(Map<String, String> env) {
         Function<String, String> get = name -> {
             String v = env.get(name);
@@ -84,6 +90,11 @@ public record GraceKeysConfig(
                 Duration.ofSeconds(number(get.apply("TTL_DELAY_SECONDS"), "TTL_DELAY_SECONDS", 172_800)));
     }
 
+    /**
+     * The token format these settings describe: the prefix, and the legacy keys that verify too.
+     *
+     * @throws IllegalArgumentException when the legacy key pattern is not a valid regular expression
+     */
     public TokenFormat tokenFormat() {
         return new TokenFormat(tokenPrefix, legacyKeys(legacyKeyPattern));
     }
@@ -116,11 +127,21 @@ public record GraceKeysConfig(
         }
     }
 
+    /**
+     * These settings with another MAX_PREVIOUS_TOKENS.
+     *
+     * @throws IllegalArgumentException when out of range
+     */
     public GraceKeysConfig withMaxPreviousTokens(int n) {
         return new GraceKeysConfig(tableName, tokenPrefix, legacyKeyPattern, n, defaultGrace, maxGrace,
                 lastUseInterval, verifyTimeout, ttlDelay);
     }
 
+    /**
+     * These settings with another VERIFY_TIMEOUT_MILLIS.
+     *
+     * @throws IllegalArgumentException when out of range
+     */
     public GraceKeysConfig withVerifyTimeout(Duration timeout) {
         return new GraceKeysConfig(tableName, tokenPrefix, legacyKeyPattern, maxPreviousTokens, defaultGrace,
                 maxGrace, lastUseInterval, timeout, ttlDelay);

@@ -6,8 +6,6 @@ import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.ops.TokenService;
 import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
-import dev.gracekeys.core.token.SecureTokenGenerator;
-import dev.gracekeys.core.token.PepperRing;
 import dev.gracekeys.core.token.TokenKey;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Results.RotateResult;
@@ -49,8 +47,8 @@ class ConcurrentRotationIT {
         // The real DynamoDB store, with every read of the client held at a barrier until all ten
         // threads have read it: all ten then race from the same version.
         ReadBarrierStore store = new ReadBarrierStore(f.core.store());
-        TokenService service = new TokenService(store, PepperRing.fixed(Fixture.PEPPER),
-                new SecureTokenGenerator(f.config.tokenFormat()), f.events, f.clock, f.config);
+        TokenService service = TokenService.builder().store(store).pepper(Fixture.PEPPER)
+                .config(f.config).events(f.events).clock(f.clock).build();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         List<RotateResult> winners = new ArrayList<>();
         try {

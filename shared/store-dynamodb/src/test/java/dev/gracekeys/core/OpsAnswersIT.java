@@ -14,8 +14,6 @@ import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.store.dynamodb.testing.TestTable;
-import dev.gracekeys.core.token.PepperRing;
-import dev.gracekeys.core.token.SecureTokenGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -141,8 +139,8 @@ class OpsAnswersIT {
                         throw e.getCause();
                     }
                 });
-        return new TokenService(store, PepperRing.fixed(Fixture.PEPPER), new SecureTokenGenerator(f.config.tokenFormat()),
-                f.events, f.clock, f.config);
+        return TokenService.builder().store(store).pepper(Fixture.PEPPER).config(f.config)
+                .events(f.events).clock(f.clock).build();
     }
 
     @Test

@@ -71,8 +71,8 @@ class PepperRotationIT {
     /** One authorizer container: its own pepper ring, loaded when it starts, and its own verifier. */
     private Verifier authorizer(TestTable table) {
         GraceKeysConfig config = GraceKeysConfig.defaults(table.name());
-        return new Verifier(new DynamoDbStore(table.client(), table.name(), config.ttlDelay()), config.tokenFormat(),
-                ring(), clock, config.verifyTimeout(), config.lastUseInterval());
+        return Verifier.builder().lookup(new DynamoDbStore(table.client(), table.name(), config.ttlDelay()))
+                .peppers(ring()).config(config).clock(clock).build();
     }
 
     /** put-secret-value: a new version becomes AWSCURRENT now, the old one AWSPREVIOUS. */

@@ -94,9 +94,8 @@ class VerifyIT {
         Fixture f = new Fixture(table);
         String token = f.create("GRACE01");
         // A second "container": its own verifier and throttle memory, same table and clock.
-        Verifier other = new Verifier(new DynamoDbStore(table.client(), table.name(), f.config.ttlDelay()),
-                f.config.tokenFormat(), PepperRing.fixed(Fixture.PEPPER), f.clock,
-                f.config.verifyTimeout(), f.config.lastUseInterval());
+        Verifier other = Verifier.builder().lookup(new DynamoDbStore(table.client(), table.name(), f.config.ttlDelay()))
+                .peppers(PepperRing.fixed(Fixture.PEPPER)).config(f.config).clock(f.clock).build();
         table.requests().reset();
         assertTrue(f.allowed(token));
         f.clock.advance(Duration.ofSeconds(1));
@@ -242,8 +241,9 @@ class VerifyIT {
                         }
                     }
                 })).build();
-        Verifier verifier = new Verifier(new DynamoDbStore(slow, table.name(), Duration.ZERO), f.config.tokenFormat(),
-                ring, clock, Duration.ofMillis(400), Duration.ofMinutes(5));
+        Verifier verifier = Verifier.builder().lookup(new DynamoDbStore(slow, table.name(), Duration.ZERO))
+                .format(f.config.tokenFormat()).peppers(ring).clock(clock)
+                .budget(Duration.ofMillis(400)).lastUseInterval(Duration.ofMinutes(5)).build();
         clock.advance(Duration.ofSeconds(2)); // past the refresh interval: the next view() starts a refresh
         try {
             long start = System.nanoTime();
@@ -278,8 +278,9 @@ class VerifyIT {
 
     private static Verifier verifierAgainst(URI endpoint, Duration budget) {
         DynamoDbClient client = DynamoDbLocalExtension.client(endpoint, new RequestCounter());
-        return new Verifier(new DynamoDbStore(client, "any", Duration.ZERO), TokenFormat.defaults(),
-                PepperRing.fixed(Fixture.PEPPER), new MutableClock(), budget, Duration.ofMinutes(5));
+        return Verifier.builder().lookup(new DynamoDbStore(client, "any", Duration.ZERO)).format(TokenFormat.defaults())
+                .peppers(PepperRing.fixed(Fixture.PEPPER)).clock(new MutableClock()).budget(budget)
+                .lastUseInterval(Duration.ofMinutes(5)).build();
     }
 
     private static byte[] sha256(String s) {

@@ -43,6 +43,7 @@ public record DomainEvent(String type, Instant time, Map<String, Object> detail)
             this.time = time;
         }
 
+        /** Adds a detail field; a null value is left out, an {@link java.time.Instant} is written to the second. */
         public Builder with(String name, Object value) {
             if (value != null) {
                 detail.put(name, value instanceof Instant i ? dev.gracekeys.core.model.Times.format(i) : value);
@@ -50,6 +51,7 @@ public record DomainEvent(String type, Instant time, Map<String, Object> detail)
             return this;
         }
 
+        /** The event. */
         public DomainEvent build() {
             return new DomainEvent(type, time, detail);
         }

@@ -9,6 +9,11 @@ import java.util.List;
 @FunctionalInterface
 public interface EventPublisher {
 
+    /**
+     * Sends these events, in order.
+     *
+     * @throws RuntimeException when they cannot be sent; the core logs it and never lets it undo a stored change
+     */
     void publish(List<DomainEvent> events);
 
     EventPublisher NONE = events -> { };

@@ -33,10 +33,12 @@ public record ClientRecord(
         return previous.stream().filter(p -> p.isLiveAt(now)).toList();
     }
 
+    /** This client with another status. */
     public ClientRecord withActive(boolean value) {
         return new ClientRecord(clientId, name, value, createdAt, version + 1, current, previous, deliverTo);
     }
 
+    /** This client with another current token and previous tokens. */
     public ClientRecord withTokens(TokenRef newCurrent, List<TokenRef> newPrevious) {
         return new ClientRecord(clientId, name, active, createdAt, version + 1, newCurrent, newPrevious, deliverTo);
     }

@@ -24,6 +24,7 @@ public record TokenRef(TokenKey key, String tokenId, Instant createdAt, Instant 
         return expiresAt == null || expiresAt.isAfter(now);
     }
 
+    /** This token with another expiry. */
     public TokenRef expiringAt(Instant when) {
         return new TokenRef(key, tokenId, createdAt, when);
     }

@@ -11,6 +11,11 @@ public enum TokenSlot {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * The slot of a stored name ({@code current}, {@code previous}).
+     *
+     * @throws IllegalArgumentException when it names no slot
+     */
     public static TokenSlot fromWireName(String s) {
         return valueOf(s.toUpperCase(Locale.ROOT));
     }

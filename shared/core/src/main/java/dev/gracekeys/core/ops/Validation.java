@@ -16,6 +16,11 @@ public final class Validation {
     private Validation() {
     }
 
+    /**
+     * A client id: 1-64 of {@code A-Za-z0-9._-}. Never quoted back.
+     *
+     * @throws dev.gracekeys.core.ValidationException when absent or invalid
+     */
     public static String clientId(String clientId) {
         if (clientId == null || clientId.isEmpty()) {
             throw new ValidationException("clientId is required: 1-64 characters of A-Z a-z 0-9 . _ -");
@@ -29,7 +34,11 @@ public final class Validation {
 
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
-    /** A resend id: 1-64 of {@code A-Za-z0-9._-}; {@code null} stays null (no replay). Never quoted back. */
+    /**
+     * A resend id: 1-64 of {@code A-Za-z0-9._-}; {@code null} stays null (no replay). Never quoted back.
+     *
+     * @throws dev.gracekeys.core.ValidationException when invalid
+     */
     public static String requestId(String requestId) {
         if (requestId == null) {
             return null;
@@ -41,7 +50,11 @@ public final class Validation {
         return requestId;
     }
 
-    /** {@code null} means "not given": the caller's default applies. */
+    /**
+     * A grace window; {@code null} means "not given": {@code whenAbsent} applies.
+     *
+     * @throws dev.gracekeys.core.ValidationException when below 0 or above {@code max}
+     */
     public static Duration graceSeconds(Long seconds, Duration max, Duration whenAbsent) {
         if (seconds == null) {
             return whenAbsent;
@@ -53,7 +66,11 @@ public final class Validation {
         return Duration.ofSeconds(seconds);
     }
 
-    /** {@code null} stays null (no name). */
+    /**
+     * A client's display name; {@code null} stays null (no name).
+     *
+     * @throws dev.gracekeys.core.ValidationException when blank, too long or with control characters
+     */
     public static String name(String name) {
         if (name == null) {
             return null;
@@ -71,7 +88,11 @@ public final class Validation {
 
     private static final Pattern SECRET_ID = Pattern.compile("[A-Za-z0-9/_+=.@:-]{1,2048}");
 
-    /** A Secrets Manager secret name or ARN; {@code null} stays null. */
+    /**
+     * A Secrets Manager secret name or ARN; {@code null} stays null.
+     *
+     * @throws dev.gracekeys.core.ValidationException when it is not one
+     */
     public static String secretId(String secretId) {
         if (secretId == null) {
             return null;
@@ -83,6 +104,11 @@ public final class Validation {
         return secretId;
     }
 
+    /**
+     * Clients per page: 1..{@value #MAX_LIST_LIMIT}; {@code null} for {@value #DEFAULT_LIST_LIMIT}.
+     *
+     * @throws dev.gracekeys.core.ValidationException when out of range
+     */
     public static int listLimit(Integer limit) {
         if (limit == null) {
             return DEFAULT_LIST_LIMIT;
@@ -93,6 +119,11 @@ public final class Validation {
         return limit;
     }
 
+    /**
+     * A required flag.
+     *
+     * @throws dev.gracekeys.core.ValidationException when absent, naming {@code field}
+     */
     public static boolean required(Boolean value, String field) {
         if (value == null) {
             throw new ValidationException(field + " is required: true or false");

@@ -24,6 +24,7 @@ public final class BatchRejectedException extends RuntimeException {
         return refused.get(position);
     }
 
+    /** The refused changes, by their index in the batch, with the reason of each. */
     public Map<Integer, ChangeRejectedException.Reason> refused() {
         return refused;
     }

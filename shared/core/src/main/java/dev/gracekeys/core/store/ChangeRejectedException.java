@@ -26,6 +26,7 @@ public final class ChangeRejectedException extends RuntimeException {
         this.reason = reason;
     }
 
+    /** Which condition of the change did not hold. */
     public Reason reason() {
         return reason;
     }

@@ -33,6 +33,7 @@ public record ClientChange(
         }
     }
 
+    /** Whether this change creates the client (there is no {@code before}). */
     public boolean isCreate() {
         return before == null;
     }

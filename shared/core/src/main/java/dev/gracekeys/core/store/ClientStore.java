@@ -22,12 +22,19 @@ public interface ClientStore {
      */
     int MAX_ITEMS_PER_APPLY = 100;
 
+    /**
+     * The client item, strongly consistent; empty if there is none.
+     *
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store does not answer
+     */
     Optional<ClientRecord> findClient(String clientId);
 
     /**
      * Applies the whole change or nothing.
      *
      * @throws ChangeRejectedException when a condition fails (nothing written)
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store does not answer (the change may or may
+     *                                                       not be written: read it again)
      */
     void apply(ClientChange change);
 
@@ -36,10 +43,15 @@ public interface ClientStore {
      * resends of its requestId; fails (nothing written) if a live replay of that requestId exists.
      *
      * @throws ChangeRejectedException when a condition fails (nothing written)
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store does not answer
      */
     void apply(ClientChange change, Replay replay);
 
-    /** The replay recorded for a requestId, if any (possibly past its window: check {@link Replay#liveAt}). */
+    /**
+     * The replay recorded for a requestId, if any (possibly past its window: check {@link Replay#liveAt}).
+     *
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store does not answer
+     */
     Optional<Replay> findReplay(String requestId);
 
     /**
@@ -49,13 +61,24 @@ public interface ClientStore {
      *
      * @throws BatchRejectedException when a condition of any change fails (nothing written); it
      *                                  names the changes refused and why
+     * @throws IllegalArgumentException when the changes name an item twice or exceed {@link #MAX_ITEMS_PER_APPLY}
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store does not answer
      */
     void applyAll(List<ClientChange> changes);
 
-    /** The token items for these keys (missing ones are absent from the map). */
+    /**
+     * The token items for these keys (missing ones are absent from the map).
+     *
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store does not answer
+     */
     Map<TokenKey, TokenRecord> findTokens(Collection<TokenKey> keys);
 
-    /** Clients in clientId order, after {@code afterClientId} (exclusive; null for the start). */
+    /**
+     * Clients in clientId order, after {@code afterClientId} (exclusive; null for the start).
+     *
+     * @throws IllegalArgumentException when {@code limit} is below 1
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store does not answer
+     */
     ClientPage listClients(int limit, String afterClientId);
 
     /**
@@ -63,12 +86,16 @@ public interface ClientStore {
      * no lower bound), read from the sparse expiry index: the cost follows the number of such
      * items, not the table size. Reads every page before it answers; the sweep, which may stop at
      * its deadline, reads page by page instead ({@link SweepStore#previousTokensExpiring}).
+     *
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store does not answer
      */
     List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until);
 
     /**
      * Deletes a previous-token item that no client points at, if it is still that client's and
      * expired at {@code now}. Returns whether it deleted it.
+     *
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store does not answer
      */
     boolean deleteExpiredOrphan(ExpiringToken token, Instant now);
 

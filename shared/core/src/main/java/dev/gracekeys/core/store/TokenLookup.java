@@ -13,12 +13,15 @@ public interface TokenLookup {
      * The token item for this key, or {@code null}; strongly consistent.
      *
      * @param budget the most this call may take, retries included; past it, it throws
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store fails or the budget is spent
      */
     TokenRecord findToken(TokenKey key, Duration budget);
 
     /**
      * Sets the token's last use to {@code now} unless it was set after {@code notUsedSince}: a
      * conditional write, so many containers together write at most once per interval.
+     *
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store fails or the budget is spent
      */
     void recordLastUse(TokenKey key, Instant now, Instant notUsedSince, Duration budget);
 }

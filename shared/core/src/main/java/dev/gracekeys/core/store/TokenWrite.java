@@ -7,6 +7,7 @@ import dev.gracekeys.core.token.TokenKey;
 /** One token item written as part of a {@link ClientChange}. */
 public sealed interface TokenWrite {
 
+    /** The token item this write is about. */
     TokenKey key();
 
     /** A new token item; fails the change if the key exists (it belongs to someone). */

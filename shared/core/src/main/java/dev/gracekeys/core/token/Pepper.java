@@ -17,6 +17,11 @@ public final class Pepper {
         this.bytes = bytes.clone();
     }
 
+    /**
+     * A pepper of these bytes (copied).
+     *
+     * @throws IllegalArgumentException when too short to be a secret
+     */
     public static Pepper of(byte[] bytes) {
         if (bytes == null || bytes.length < MIN_BYTES) {
             throw new IllegalArgumentException("the pepper must be at least " + MIN_BYTES

@@ -115,6 +115,7 @@ public final class PepperRing {
         return new PepperRing(source, clock, refresh, BACKGROUND, false);
     }
 
+    /** A ring of one pepper that never changes (tests, tools). */
     public static PepperRing fixed(Pepper pepper) {
         return new PepperRing(PepperSource.fixed(pepper), Clock.systemUTC(), Duration.ofDays(36500), Runnable::run);
     }

@@ -9,6 +9,11 @@ import java.time.Instant;
 @FunctionalInterface
 public interface PepperSource {
 
+    /**
+     * The peppers as the secret holds them now.
+     *
+     * @throws RuntimeException when the secret cannot be read (the ring keeps the peppers it has)
+     */
     Peppers load();
 
     /**
@@ -29,6 +34,7 @@ public interface PepperSource {
             this(current, previous, null);
         }
 
+        /** Just a current pepper, with no previous one. */
         public static Peppers of(Pepper current) {
             return new Peppers(current, null, null);
         }

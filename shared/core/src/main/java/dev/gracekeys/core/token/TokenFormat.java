@@ -57,6 +57,7 @@ public final class TokenFormat {
         return new TokenFormat(DEFAULT_PREFIX);
     }
 
+    /** The prefix of every GraceKeys token (TOKEN_PREFIX). */
     public String prefix() {
         return prefix;
     }
@@ -66,6 +67,7 @@ public final class TokenFormat {
         return legacyKeys != null;
     }
 
+    /** The length of a GraceKeys token: prefix, body and checksum. */
     public int tokenLength() {
         return prefix.length() + RANDOM_CHARS + CHECKSUM_CHARS;
     }

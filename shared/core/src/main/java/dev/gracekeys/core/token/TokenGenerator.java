@@ -4,6 +4,7 @@ package dev.gracekeys.core.token;
 @FunctionalInterface
 public interface TokenGenerator {
 
+    /** A new token, with its tokenId. Never the same twice. */
     IssuedToken next();
 
     /**

@@ -91,6 +91,7 @@ public final class TokenHasher {
         return "legacy_" + Base62.encodeFixed(v % 218340105584896L, 8); // 62^8
     }
 
+    /** Whether {@code s} is 64 lowercase hex digits (a SHA-256 as this hasher writes it). */
     public static boolean isSha256Hex(String s) {
         return s != null && SHA256_HEX.matcher(s).matches();
     }

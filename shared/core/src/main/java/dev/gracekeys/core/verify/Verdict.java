@@ -29,10 +29,12 @@ public record Verdict(
         STORE_UNAVAILABLE
     }
 
+    /** An allow for this client's token. */
     public static Verdict allow(String clientId, TokenSlot slot, String tokenId, Instant previousExpiresAt) {
         return new Verdict(true, null, clientId, slot, tokenId, previousExpiresAt);
     }
 
+    /** A deny, with its reason. */
     public static Verdict deny(DenyReason reason) {
         return new Verdict(false, reason, null, null, null, null);
     }

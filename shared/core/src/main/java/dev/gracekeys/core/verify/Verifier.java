@@ -1,5 +1,6 @@
 package dev.gracekeys.core.verify;
 
+import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.TokenLookup;
@@ -14,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static dev.gracekeys.core.verify.Verdict.DenyReason.*;
@@ -42,14 +44,18 @@ public final class Verifier {
     /** Per-container memory of the next instant each token's last use may be written again. */
     private final ConcurrentHashMap<TokenKey, Instant> lastUseWrites = new ConcurrentHashMap<>();
 
-    public Verifier(TokenLookup lookup, TokenFormat format, PepperRing peppers, Clock clock,
-                    Duration budget, Duration lastUseInterval) {
-        this.lookup = lookup;
-        this.format = format;
-        this.peppers = peppers;
-        this.clock = clock;
-        this.budget = budget;
-        this.lastUseInterval = lastUseInterval;
+    private Verifier(Builder b) {
+        this.lookup = b.lookup;
+        this.format = b.format;
+        this.peppers = b.peppers;
+        this.clock = b.clock;
+        this.budget = b.budget;
+        this.lastUseInterval = b.lastUseInterval;
+    }
+
+    /** A builder: {@code lookup} and the pepper(s) are required, the rest has the configured defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** {@link TokenFormat#primingToken()} in this verifier's format. */
@@ -57,6 +63,11 @@ public final class Verifier {
         return format.primingToken();
     }
 
+    /**
+     * Decides whether {@code presented} may pass: allow (with the client, the slot and, for a
+     * previous token, its expiry) or deny with the reason. Never throws: a store that fails or does
+     * not answer within the budget denies ({@code STORE_UNAVAILABLE}), as does any other failure.
+     */
     public Verdict verify(String presented) {
         try {
             return decide(presented);
@@ -169,6 +180,72 @@ public final class Verifier {
             lookup.recordLastUse(token.key(), now, since, Duration.ofNanos(left));
         } catch (RuntimeException e) {
             LOG.warn("could not record last use of token {} ({})", token.tokenId(), e.getClass().getSimpleName());
+        }
+    }
+
+    /** The settings of a {@link Verifier}. Not thread-safe. */
+    public static final class Builder {
+        private TokenLookup lookup;
+        private PepperRing peppers;
+        private TokenFormat format = TokenFormat.defaults();
+        private Clock clock = Clock.systemUTC();
+        private Duration budget = Duration.ofMillis(1_500);
+        private Duration lastUseInterval = Duration.ofSeconds(300);
+
+        private Builder() {
+        }
+
+        /** Where token items are read, and their last use written (required). */
+        public Builder lookup(TokenLookup lookup) {
+            this.lookup = Objects.requireNonNull(lookup, "lookup");
+            return this;
+        }
+
+        /** The peppers a token may be hashed under (required). */
+        public Builder peppers(PepperRing peppers) {
+            this.peppers = Objects.requireNonNull(peppers, "peppers");
+            return this;
+        }
+
+        /** The format, the verify's budget and the last-use interval, all from one configuration. */
+        public Builder config(GraceKeysConfig config) {
+            return format(config.tokenFormat()).budget(config.verifyTimeout()).lastUseInterval(config.lastUseInterval());
+        }
+
+        /** The token format (prefix, legacy key pattern); by default {@link TokenFormat#defaults()}. */
+        public Builder format(TokenFormat format) {
+            this.format = Objects.requireNonNull(format, "format");
+            return this;
+        }
+
+        /** The time expiries are compared with; by default the system clock in UTC. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The whole time one verify may take, reads and writes together; by default 1.5 s. */
+        public Builder budget(Duration budget) {
+            this.budget = Objects.requireNonNull(budget, "budget");
+            return this;
+        }
+
+        /** At most one last-use write per token per this interval; by default 5 minutes. */
+        public Builder lastUseInterval(Duration lastUseInterval) {
+            this.lastUseInterval = Objects.requireNonNull(lastUseInterval, "lastUseInterval");
+            return this;
+        }
+
+        /**
+         * The verifier.
+         *
+         * @throws IllegalStateException when {@code lookup} or {@code peppers} was not given
+         */
+        public Verifier build() {
+            if (lookup == null || peppers == null) {
+                throw new IllegalStateException("Verifier.builder() needs lookup and peppers before build()");
+            }
+            return new Verifier(this);
         }
     }
 }

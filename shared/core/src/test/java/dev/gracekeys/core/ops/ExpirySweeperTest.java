@@ -55,6 +55,8 @@ class ExpirySweeperTest {
         final List<ClientChange> applied = new ArrayList<>();
         final List<ExpiringToken> orphansDeleted = new ArrayList<>();
         int applyCalls;
+        /** Claims tried, refused ones included (each is a conditional write on DynamoDB). */
+        int claimAttempts;
         /** How many applies fail their version check (another request changed the client). */
         int rejections;
         Duration claimTakes = Duration.ZERO;
@@ -88,6 +90,7 @@ class ExpirySweeperTest {
                 }
                 case "claimExpiringSoonNotice": {
                     clock.advance(claimTakes);
+                    claimAttempts++;
                     ExpiringToken t = (ExpiringToken) args[0];
                     return claimed.add(t.key()) ? Optional.of(new NoticeClaim(t, null)) : Optional.empty();
                 }
@@ -166,6 +169,22 @@ class ExpirySweeperTest {
         assertEquals(250, r.expiringSoon());
         assertEquals(250, events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON).size());
         assertEquals(List.of(100, 100, 50), script.noticeReads);
+    }
+
+    @Test
+    void aReRun_readsPastTheNoticesSentAlready_withoutTryingToClaimThem() {
+        for (int i = 0; i < 3; i++) {
+            client("SOON0" + i, ref("s" + i, T0.plus(Duration.ofHours(20))));
+        }
+        sweeper.sweep();
+        assertEquals(3, script.claimAttempts);
+
+        SweepResult again = sweeper.sweep();
+
+        assertTrue(again.complete());
+        assertEquals(3, again.expiringSoon());
+        assertEquals(3, script.claimAttempts, "a notice sent already costs a read, not a refused write");
+        assertEquals(3, events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON).size());
     }
 
     @Test

@@ -110,7 +110,8 @@ class VerifierTest {
 
     private Verifier verifier(Executor refresher, Duration budget) {
         PepperRing ring = new PepperRing(secret::get, clock, REFRESH, refresher);
-        return new Verifier(store, format, ring, clock, budget, INTERVAL);
+        return Verifier.builder().lookup(store).format(format).peppers(ring).clock(clock).budget(budget)
+                .lastUseInterval(INTERVAL).build();
     }
 
     private Verifier verifier() {
@@ -237,6 +238,37 @@ class VerifierTest {
         verifier.verify(token);
         verifier.verify(token);
         assertEquals(2, store.writesOf(key), "once more per interval");
+    }
+
+    @Test
+    void aMalformedToken_isDeniedAsSuch_withoutAnyRead() {
+        Verifier verifier = verifier();
+        String token = generator.next().value();
+        store(token, OLD);
+        String broken = token.substring(0, token.length() - 1) + (token.endsWith("A") ? "B" : "A");
+        for (String presented : new String[]{null, "", "x", broken}) {
+            Verdict v = verifier.verify(presented);
+            assertFalse(v.allowed());
+            assertEquals(DenyReason.MALFORMED, v.reason(), String.valueOf(presented));
+        }
+        assertTrue(store.reads.isEmpty(), "a malformed token costs no read");
+    }
+
+    @Test
+    void lastUse_isNotWritten_whileTheItemSaysItWasUsedWithinTheInterval() {
+        Verifier verifier = verifier();
+        String token = generator.next().value();
+        TokenKey key = new TokenHasher(OLD).keyOfToken(token);
+        store.items.put(key, new TokenRecord(key, "C1", "gk_id", TokenSlot.CURRENT, true, clock.instant(), null,
+                clock.instant().minus(INTERVAL).plusSeconds(1))); // another container wrote it just inside
+
+        assertTrue(verifier.verify(token).allowed());
+        assertEquals(0, store.writesOf(key), "the item's last use is recent: no write, not even a refused one");
+
+        store.items.put(key, new TokenRecord(key, "C1", "gk_id", TokenSlot.CURRENT, true, clock.instant(), null,
+                clock.instant().minus(INTERVAL))); // exactly one interval ago: due
+        assertTrue(verifier.verify(token).allowed());
+        assertEquals(1, store.writesOf(key));
     }
 
     @Test

@@ -1,0 +1,232 @@
+package dev.gracekeys.core.ops;
+
+import dev.gracekeys.core.ClientAlreadyExistsException;
+import dev.gracekeys.core.ClientInactiveException;
+import dev.gracekeys.core.ConcurrentModificationException;
+import dev.gracekeys.core.ValidationException;
+import dev.gracekeys.core.events.DomainEvent;
+import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.Times;
+import dev.gracekeys.core.model.TokenRef;
+import dev.gracekeys.core.ops.Requests.RotateRequest;
+import dev.gracekeys.core.ops.Results.PreviousToken;
+import dev.gracekeys.core.ops.Results.RotateResult;
+import dev.gracekeys.core.store.ClientChange;
+import dev.gracekeys.core.store.Replay;
+import dev.gracekeys.core.token.IssuedToken;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** rotate: a new current token for a client (or a new client, {@code "create":true}), delivered if asked. */
+final class RotateOperation {
+
+    private final OpsContext ctx;
+
+    RotateOperation(OpsContext ctx) {
+        this.ctx = ctx;
+    }
+
+    RotateResult rotate(RotateRequest request) {
+        if (request == null) {
+            throw new ValidationException("the request is empty: send {\"clientId\":\"...\"}");
+        }
+        String clientId = Validation.clientId(request.clientId());
+        boolean create = Boolean.TRUE.equals(request.create());
+        Duration grace = Validation.graceSeconds(request.graceSeconds(), ctx.config.maxGrace(), ctx.config.defaultGrace());
+        String name = Validation.name(request.name());
+        if (create && request.graceSeconds() != null) {
+            throw new ValidationException("graceSeconds has no meaning with \"create\":true (a new client has no"
+                    + " previous token): leave it out");
+        }
+        if (!create && name != null) {
+            throw new ValidationException("name can only be set when creating a client (\"create\":true)");
+        }
+        String deliverTo = Validation.secretId(request.deliverToSecretId());
+        if (create && ctx.looksLikeToken(clientId)) {
+            throw new ValidationException("clientId looks like a token (it has the token prefix and checksum): a"
+                    + " token must never become a client id, which is shown in listings and events; choose another id");
+        }
+        String requestId = ctx.requestId(request.requestId());
+        String fingerprint = OpsContext.fingerprint("rotate", clientId, request.graceSeconds(), create, name, deliverTo);
+        Instant now = ctx.now();
+        RotateResult replayed = replayed(requestId, fingerprint, now);
+        if (replayed != null) {
+            return replayed;
+        }
+        IssuedToken issued = ctx.tokens.next();
+        TokenRef next = new TokenRef(ctx.peppers.forNewTokens().keyOfToken(issued.value()), issued.tokenId(), now, null);
+        Request r = new Request(clientId, requestId, fingerprint, now, issued, next);
+        return create ? create(r, name, deliverTo) : rotate(r, grace, deliverTo);
+    }
+
+    /** What one rotate request settled on before it reads the client. */
+    private record Request(String clientId, String requestId, String fingerprint, Instant now, IssuedToken issued,
+                           TokenRef next) {
+    }
+
+    private RotateResult create(Request r, String name, String deliverTo) {
+        ClientChange change = delivering(RotationRules.create(r.clientId(), name, r.next()), deliverTo);
+        String staged = stage(deliverTo, r.clientId(), r.issued());
+        String base = "Client " + r.clientId() + " created.";
+        try {
+            ctx.changes.apply(change, "create", r.now(), List.of(
+                    DomainEvent.of(DomainEvent.CLIENT_CREATED, r.now())
+                            .with("clientId", r.clientId()).with("tokenId", r.issued().tokenId())
+                            .with("createdAt", r.now()).with("deliveredTo", deliverTo).build()),
+                    record(r, null, base, deliverTo));
+        } catch (ClientAlreadyExistsException | ConcurrentModificationException e) {
+            RotateResult again = replayed(r.requestId(), r.fingerprint(), r.now());
+            if (again != null) {
+                return again; // a resend of this very request got there first
+            }
+            throw e;
+        }
+        return new RotateResult(r.clientId(), r.issued().value(), r.issued().tokenId(), r.now(), null,
+                base + " " + (deliverTo == null
+                        ? "Deliver the token to its pushers now: it is shown only once."
+                        : promote(deliverTo, staged)), deliverTo);
+    }
+
+    private RotateResult rotate(Request r, Duration grace, String deliverTo) {
+        String clientId = r.clientId();
+        ClientRecord before = ctx.existing(clientId);
+        if (!before.active()) {
+            throw new ClientInactiveException("client '" + clientId + "' is inactive: reactivate it with set-status"
+                    + " {\"clientId\":\"" + clientId + "\",\"active\":true} before rotating");
+        }
+        String target = deliverTo != null ? deliverTo : before.deliverTo();
+        ClientChange change = delivering(
+                RotationRules.rotate(before, r.next(), r.now(), grace, ctx.config.maxPreviousTokens()), target);
+        String staged = stage(target, clientId, r.issued());
+        TokenRef demoted = change.after().previous().stream()
+                .filter(p -> p.key().equals(before.current().key())).findFirst().orElse(null);
+        String message = message(before, change, demoted);
+        PreviousToken previous = demoted == null ? null : new PreviousToken(demoted.tokenId(), demoted.expiresAt());
+        try {
+            ctx.changes.apply(change, "rotate", r.now(), List.of(DomainEvent.of(DomainEvent.TOKEN_ROTATED, r.now())
+                    .with("clientId", clientId)
+                    .with("tokenId", r.issued().tokenId())
+                    .with("previousTokenId", before.current().tokenId())
+                    .with("previousExpiresAt", demoted == null ? r.now() : demoted.expiresAt())
+                    .with("rotatedAt", r.now())
+                    .build()),
+                    record(r, previous, "Rotated. " + message, target));
+        } catch (ConcurrentModificationException e) {
+            RotateResult again = replayed(r.requestId(), r.fingerprint(), r.now());
+            if (again != null) {
+                return again; // a resend of this very request got there first
+            }
+            throw e;
+        }
+        String head = target == null
+                ? "Rotated. Deliver the new token now: it is shown only once. "
+                : "Rotated. " + promote(target, staged) + " ";
+        return new RotateResult(clientId, r.issued().value(), r.issued().tokenId(), r.now(), previous, head + message,
+                target);
+    }
+
+    /** What became of the tokens the client had: kept for a while, revoked, or dropped. */
+    private String message(ClientRecord before, ClientChange change, TokenRef demoted) {
+        StringBuilder message = new StringBuilder();
+        if (demoted != null) {
+            message.append("The previous token ").append(demoted.tokenId()).append(" keeps working until ")
+                    .append(Times.format(demoted.expiresAt())).append('.');
+        } else {
+            message.append("The previous token ").append(before.current().tokenId())
+                    .append(" was revoked at once (graceSeconds 0).");
+            for (TokenRef older : change.after().previous()) {
+                message.append(" Older previous token ").append(older.tokenId()).append(" keeps working until ")
+                        .append(Times.format(older.expiresAt())).append(" (revoke-old revokes it now).");
+            }
+        }
+        for (TokenRef dropped : change.revoked()) {
+            if (!dropped.key().equals(before.current().key())) {
+                message.append(" Older previous token ").append(dropped.tokenId())
+                        .append(" was dropped (at most ").append(ctx.config.maxPreviousTokens())
+                        .append(" previous token(s) are honoured).");
+            }
+        }
+        return message.toString();
+    }
+
+    // ---- resends (requestId) ---------------------------------------------------------------------
+
+    private RotateResult replayed(String requestId, String fingerprint, Instant now) {
+        Replay r = ctx.replay(requestId, fingerprint, now);
+        if (r == null) {
+            return null;
+        }
+        Map<String, String> f = r.fields();
+        String token = ctx.cipher.decrypt(f.get("token"), requestId);
+        if (token == null) {
+            throw new ConcurrentModificationException("this requestId was handled at " + Times.format(r.recordedAt())
+                    + " (token " + f.get("tokenId") + " issued), but its token can no longer be shown: the pepper"
+                    + " changed twice since. Rotate again with a new requestId to get a token to deliver");
+        }
+        PreviousToken previous = f.containsKey("previousTokenId")
+                ? new PreviousToken(f.get("previousTokenId"), Instant.parse(f.get("previousExpiresAt"))) : null;
+        return new RotateResult(f.get("clientId"), token, f.get("tokenId"), Instant.parse(f.get("createdAt")), previous,
+                String.format(OpsContext.REPLAYED, Times.format(r.recordedAt())) + f.get("message"),
+                f.get("deliveredTo"));
+    }
+
+    private Replay record(Request r, PreviousToken previous, String message, String deliveredTo) {
+        if (r.requestId() == null) {
+            return null;
+        }
+        Map<String, String> f = new HashMap<>();
+        f.put("clientId", r.clientId());
+        f.put("token", ctx.cipher.encrypt(r.issued().value(), r.requestId()));
+        f.put("tokenId", r.issued().tokenId());
+        f.put("createdAt", Times.format(r.now()));
+        if (previous != null) {
+            f.put("previousTokenId", previous.tokenId());
+            f.put("previousExpiresAt", Times.format(previous.expiresAt()));
+        }
+        f.put("message", message.strip());
+        if (deliveredTo != null) {
+            f.put("deliveredTo", deliveredTo);
+        }
+        return new Replay(r.requestId(), r.fingerprint(), r.now(), f);
+    }
+
+    // ---- delivery --------------------------------------------------------------------------------
+
+    /*
+     * Delivery order, so that a client is never half-rotated and a token never lost:
+     * 1. stage the new token as a pending version of the secret (consumers still read the old one);
+     *    if this fails, nothing has changed and the caller gets TokenDeliveryException;
+     * 2. store the rotation; if this fails, the pending version is simply never promoted (the next
+     *    rotation stages over it);
+     * 3. promote the pending version to current; if this fails, the rotation stands, the old token
+     *    keeps working for its grace window, and the message says how to promote by hand.
+     */
+    private static ClientChange delivering(ClientChange change, String secretId) {
+        if (secretId == null || secretId.equals(change.after().deliverTo())) {
+            return change;
+        }
+        return new ClientChange(change.before(), change.after().deliveringTo(secretId), change.tokenWrites(),
+                change.revoked(), change.expired());
+    }
+
+    private String stage(String secretId, String clientId, IssuedToken issued) {
+        return secretId == null ? null : ctx.delivery.stage(secretId, clientId, issued);
+    }
+
+    private String promote(String secretId, String versionId) {
+        try {
+            ctx.delivery.promote(secretId, versionId);
+            return "The new token is delivered: it is now the current version of secret " + secretId + ".";
+        } catch (TokenDeliveryException e) {
+            return "The new token is stored in secret " + secretId + " as pending version " + versionId
+                    + " but could not be made current (" + e.getMessage() + "). Consumers still read the previous"
+                    + " token, valid for its grace window; promote it with: aws secretsmanager"
+                    + " update-secret-version-stage --secret-id " + secretId + " --version-stage AWSCURRENT"
+                    + " --move-to-version-id " + versionId + " --remove-from-version-id <the AWSCURRENT version id>.";
+        }
+    }
+}

@@ -1,5 +1,7 @@
 package dev.gracekeys.core;
 
+import dev.gracekeys.testkit.RequestCounter;
+
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.model.Times;
@@ -12,7 +14,6 @@ import dev.gracekeys.store.dynamodb.TableSchema;
 import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.store.dynamodb.testing.TestTable;
-import dev.gracekeys.store.dynamodb.testing.WorkClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -74,7 +75,7 @@ class ExpiringSoonNoticeIT {
         SweepResult second = f.core.sweeper().sweep();
 
         assertEquals(afterFirst, table.snapshot());
-        assertEquals(0, WorkClock.WRITES.stream().mapToLong(table.requests()::count).sum(),
+        assertEquals(0, RequestCounter.WRITES.stream().mapToLong(table.requests()::count).sum(),
                 "a re-run reads past the notices sent, not even a refused write: " + table.requests().snapshot());
 
         assertEquals(2, first.expiringSoon());

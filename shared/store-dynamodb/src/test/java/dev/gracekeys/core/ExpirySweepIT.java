@@ -1,12 +1,13 @@
 package dev.gracekeys.core;
 
+import dev.gracekeys.testkit.MutableClock;
+
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.Results.SweepResult;
 import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.store.dynamodb.testing.TestTable;
-import dev.gracekeys.store.dynamodb.testing.WorkClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -127,7 +128,8 @@ class ExpirySweepIT {
         }
         f.clock.advance(hours(2));
         f.events.clear();
-        WorkClock clock = new WorkClock(f.clock.instant(), table.requests(), Duration.ofSeconds(1));
+        // Paced by the table's writes: one second per write, so the deadline falls mid-backlog.
+        MutableClock clock = MutableClock.pacedBy(f.clock.instant(), table.requests()::writes, Duration.ofSeconds(1));
         ExpirySweeper sweeper = new ExpirySweeper(f.core.store(), f.events, clock);
         Instant deadline = clock.instant().plusSeconds(10); // 10 writes: far fewer than the backlog needs
 

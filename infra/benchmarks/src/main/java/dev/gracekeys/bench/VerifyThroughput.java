@@ -9,6 +9,7 @@ import dev.gracekeys.store.dynamodb.TableSchema;
 import dev.gracekeys.core.token.Pepper;
 import dev.gracekeys.core.token.TokenHasher;
 import dev.gracekeys.functions.authorizer.VerifyAuthorizerHandler;
+import dev.gracekeys.testkit.Workers;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -236,7 +237,7 @@ public final class VerifyThroughput {
      * round and round: once over every index ({@link #runOnce}), or for a warm-up and a measured
      * window ({@link #timed}).
      */
-    static final class Phase {
+    record Phase(int threads, int size, IntPredicate op) {
 
         /** @param ops in the measured window; @param allOps warm-up included */
         record Window(long ops, double seconds, long allOps) {
@@ -245,53 +246,30 @@ public final class VerifyThroughput {
             }
         }
 
-        private final int threads;
-        private final int size;
-        private final IntPredicate op;
-
-        Phase(int threads, int size, IntPredicate op) {
-            this.threads = threads;
-            this.size = size;
-            this.op = op;
-        }
-
         void runOnce() throws InterruptedException {
-            List<Thread> workers = new ArrayList<>();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            for (int t = 0; t < threads; t++) {
-                int first = t;
-                workers.add(start(() -> {
-                    for (int i = first; i < size; i += threads) {
-                        op.test(i);
-                    }
-                }, failure));
-            }
-            for (Thread w : workers) {
-                w.join();
-            }
-            rethrow(failure);
+            Workers.start(threads, "bench-worker", first -> {
+                for (int i = first; i < size; i += threads) {
+                    op.test(i);
+                }
+            }).join();
         }
 
         Window timed(Duration warmup, Duration window) throws InterruptedException {
             LongAdder counted = new LongAdder();
             LongAdder all = new LongAdder();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
             CountDownLatch go = new CountDownLatch(1);
             Flags state = new Flags();
-            List<Thread> workers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
+            Workers workers = Workers.start(threads, "bench-worker", t -> {
                 int offset = (int) ((long) size * t / threads);
-                workers.add(start(() -> {
-                    go.await();
-                    for (int i = offset; !state.stop; i = (i + 1) % size) {
-                        op.test(i);
-                        all.increment();
-                        if (state.measuring) {
-                            counted.increment();
-                        }
+                go.await();
+                for (int i = offset; !state.stop; i = (i + 1) % size) {
+                    op.test(i);
+                    all.increment();
+                    if (state.measuring) {
+                        counted.increment();
                     }
-                }, failure));
-            }
+                }
+            });
             go.countDown();
             Thread.sleep(warmup.toMillis());
             counted.reset();
@@ -302,41 +280,13 @@ public final class VerifyThroughput {
             long ops = counted.sum();
             long to = System.nanoTime();
             state.stop = true;
-            for (Thread w : workers) {
-                w.join();
-            }
-            rethrow(failure);
+            workers.join();
             return new Window(ops, (to - from) / 1e9, all.sum());
         }
 
         private static final class Flags {
             volatile boolean measuring;
             volatile boolean stop;
-        }
-
-        @FunctionalInterface
-        private interface Work {
-            void run() throws Exception;
-        }
-
-        private static Thread start(Work work, AtomicReference<Throwable> failure) {
-            Thread t = new Thread(() -> {
-                try {
-                    work.run();
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "bench-worker");
-            t.setDaemon(true);
-            t.start();
-            return t;
-        }
-
-        private static void rethrow(AtomicReference<Throwable> failure) {
-            Throwable e = failure.get();
-            if (e != null) {
-                throw new IllegalStateException("a worker failed: " + e, e);
-            }
         }
     }
 }

@@ -5,11 +5,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.lambda.model.GetFunctionResponse;
@@ -59,9 +56,7 @@ class LocalApisAnswerLikeAwsIT {
     static void start() throws Exception {
         stack = LocalSystem.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, false), Map.of(),
                 new PrintStream(CONSOLE, true, StandardCharsets.UTF_8));
-        lambda = LambdaClient.builder().endpointOverride(stack.lambdaEndpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create()).build();
+        lambda = Ops.lambdaClient(stack.lambdaEndpoint(), UrlConnectionHttpClient.create());
     }
 
     @AfterAll

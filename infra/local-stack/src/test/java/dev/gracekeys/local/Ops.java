@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -63,22 +64,24 @@ interface Ops extends AutoCloseable {
         }
     }
 
+    /**
+     * The AWS SDK's LambdaClient for the local stack's Lambda Invoke API at {@code endpoint} (or a
+     * proxy in front of it): us-east-1, the credentials the stack accepts ({@code local}), the given
+     * HTTP client. The caller closes it.
+     */
+    static LambdaClient lambdaClient(URI endpoint, SdkHttpClient httpClient) {
+        return LambdaClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(httpClient).build();
+    }
+
     @SuppressWarnings("unchecked")
     static Map<String, Object> parse(String json) throws IOException {
         return JSON.readValue(json, Map.class);
     }
 
     /** The real AWS CLI v2, as an operator types it. */
-    final class Cli implements Ops {
-        private final Path cli;
-        private final URI endpoint;
-        private final Path workDir;
-
-        Cli(Path cli, URI endpoint, Path workDir) {
-            this.cli = cli;
-            this.endpoint = endpoint;
-            this.workDir = workDir;
-        }
+    record Cli(Path cli, URI endpoint, Path workDir) implements Ops {
 
         @Override
         public String name() {
@@ -110,9 +113,7 @@ interface Ops extends AutoCloseable {
         private final LambdaClient client;
 
         Sdk(URI endpoint) {
-            client = LambdaClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                    .httpClient(UrlConnectionHttpClient.create()).build();
+            client = lambdaClient(endpoint, UrlConnectionHttpClient.create());
         }
 
         @Override

@@ -4,11 +4,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
@@ -108,10 +105,8 @@ class RetriedOpsCallIT {
     }
 
     private static LambdaClient sdk(LosingProxy proxy) {
-        return LambdaClient.builder().endpointOverride(proxy.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(10)).build())
-                .build();
+        return Ops.lambdaClient(proxy.endpoint(),
+                UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(10)).build());
     }
 
     private static Map<String, Object> invoke(LambdaClient lambda, String payload) throws Exception {

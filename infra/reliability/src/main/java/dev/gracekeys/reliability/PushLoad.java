@@ -1,5 +1,7 @@
 package dev.gracekeys.reliability;
 
+import dev.gracekeys.testkit.Workers;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -138,18 +140,10 @@ final class PushLoad {
         Window window = new Window(start + warmup.toNanos(), start + warmup.toNanos() + measured.toNanos());
         AtomicLong next = new AtomicLong();
         Worker[] workers = new Worker[concurrency];
-        Thread[] threads = new Thread[concurrency];
         for (int i = 0; i < concurrency; i++) {
             workers[i] = new Worker(push, tokens, next, window);
-            threads[i] = new Thread(workers[i], "push-bench-" + i);
-            threads[i].setDaemon(true);
         }
-        for (Thread t : threads) {
-            t.start();
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
+        Workers.start(concurrency, "push-bench", i -> workers[i].run()).join();
         int total = 0;
         for (Worker w : workers) {
             total += w.count;

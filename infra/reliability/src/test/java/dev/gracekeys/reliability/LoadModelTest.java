@@ -18,6 +18,13 @@ class LoadModelTest {
         return Instant.EPOCH.plusNanos(micros * 1_000);
     }
 
+    /** A token issued, then demoted to previous by a rotation from 100 to 200, expiring at {@code expiresAtMicros}. */
+    private static LoadModel.Token demotedAt200(LoadModel m, long expiresAtMicros) {
+        LoadModel.Token t = m.issued("gk_a", "gk_a");
+        m.demoted(t, 100, 200, at(expiresAtMicros));
+        return t;
+    }
+
     @Test
     void currentThenPrevious_andAPushMeetingTheRotation_mayGetEitherSlot() {
         LoadModel m = new LoadModel();
@@ -34,8 +41,7 @@ class LoadModelTest {
     @Test
     void expiry_isSure_before_andAfter_andEitherWhenThePushStraddlesIt() {
         LoadModel m = new LoadModel();
-        LoadModel.Token t = m.issued("gk_a", "gk_a");
-        m.demoted(t, 100, 200, at(1_000));
+        LoadModel.Token t = demotedAt200(m, 1_000);
 
         assertEquals(Expect.ALLOW_PREVIOUS, m.expect(t, 300, 999));
         assertEquals(Expect.EITHER, m.expect(t, 900, 1_000), "expiresAt <= now at the push's end: maybe denied");
@@ -45,8 +51,7 @@ class LoadModelTest {
     @Test
     void clockMoves_countFromTheirEnd_forSure_andFromTheirStart_forMaybe() {
         LoadModel m = new LoadModel();
-        LoadModel.Token t = m.issued("gk_a", "gk_a");
-        m.demoted(t, 100, 200, at(800_000));
+        LoadModel.Token t = demotedAt200(m, 800_000);
         m.clockMoved(500, 600, 1); // +1 s somewhere between 500 and 600
 
         assertEquals(Expect.ALLOW_PREVIOUS, m.expect(t, 300, 499));
@@ -60,8 +65,7 @@ class LoadModelTest {
     @Test
     void aKill_isSureAfterItsEnd_andOverlappingPushesMayGetEither() {
         LoadModel m = new LoadModel();
-        LoadModel.Token t = m.issued("gk_a", "gk_a");
-        m.demoted(t, 100, 200, at(1_000_000_000));
+        LoadModel.Token t = demotedAt200(m, 1_000_000_000);
         m.killed(t, LoadModel.Kill.DROPPED, 2_000, 2_100);
 
         assertEquals(Expect.ALLOW_PREVIOUS, m.expect(t, 1_800, 1_999));
@@ -84,8 +88,7 @@ class LoadModelTest {
     @Test
     void expiredThenPushedOut_countsAsExpired_andStaysSureAcrossTheDrop() {
         LoadModel m = new LoadModel();
-        LoadModel.Token t = m.issued("gk_a", "gk_a");
-        m.demoted(t, 100, 200, at(1_000));
+        LoadModel.Token t = demotedAt200(m, 1_000);
         m.killed(t, LoadModel.Kill.DROPPED, 2_000, 2_100);
 
         assertEquals(Expect.DENY_EXPIRED, m.expect(t, 1_500, 2_050), "a deny either way");

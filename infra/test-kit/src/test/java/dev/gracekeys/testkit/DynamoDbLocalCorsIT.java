@@ -1,8 +1,7 @@
 package dev.gracekeys.testkit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,17 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DynamoDbLocalCorsIT {
 
-    private static DynamoDbLocal db;
-
-    @BeforeAll
-    static void start() {
-        db = DynamoDbLocal.startInMemory();
-    }
-
-    @AfterAll
-    static void stop() {
-        db.close();
-    }
+    @RegisterExtension
+    static final OneDynamoDbLocalPerClass db = new OneDynamoDbLocalPerClass();
 
     @ParameterizedTest
     @ValueSource(strings = {"http://evil.example", "null", "http://127.0.0.1:3000", "http://localhost"})
@@ -64,11 +54,8 @@ class DynamoDbLocalCorsIT {
         headers.put("Host", "127.0.0.1:" + db.port());
         headers.put("Origin", "http://evil.example");
         headers.put("Content-Type", "text/plain");
-        String createTable = "{\"TableName\":\"from-a-web-page\","
-                + "\"AttributeDefinitions\":[{\"AttributeName\":\"k\",\"AttributeType\":\"S\"}],"
-                + "\"KeySchema\":[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}";
 
-        RawHttp.Response answer = RawHttp.send(db.port(), "POST", headers, createTable);
+        RawHttp.Response answer = RawHttp.send(db.port(), "POST", headers, RawHttp.createTable("from-a-web-page"));
 
         assertTrue(answer.status() >= 400, answer.status() + " " + answer.body());
         assertNoCorsPermission(answer, "http://evil.example");

@@ -64,9 +64,7 @@ class DynamoDbLocalLoopbackIT {
         // what FaultStoreIT's stop/restart case and a restarted local stack do
         DynamoDbLocal first = DynamoDbLocal.start(0, dataDir);
         int port = first.port();
-        RawHttp.dynamoDb(port, "CreateTable", "{\"TableName\":\"kept\","
-                + "\"AttributeDefinitions\":[{\"AttributeName\":\"k\",\"AttributeType\":\"S\"}],"
-                + "\"KeySchema\":[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}", Map.of());
+        RawHttp.dynamoDb(port, "CreateTable", RawHttp.createTable("kept"), Map.of());
         first.close();
 
         try (DynamoDbLocal second = DynamoDbLocal.start(port, dataDir)) {

@@ -1,8 +1,7 @@
 package dev.gracekeys.testkit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,26 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DynamoDbLocalRebindingIT {
 
-    private static final String CREATE_TABLE = "{\"TableName\":\"from-a-rebound-page\","
-            + "\"AttributeDefinitions\":[{\"AttributeName\":\"k\",\"AttributeType\":\"S\"}],"
-            + "\"KeySchema\":[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}";
-
-    private static DynamoDbLocal db;
-
-    @BeforeAll
-    static void start() {
-        db = DynamoDbLocal.startInMemory();
-    }
-
-    @AfterAll
-    static void stop() {
-        db.close();
-    }
+    @RegisterExtension
+    static final OneDynamoDbLocalPerClass db = new OneDynamoDbLocalPerClass();
 
     @ParameterizedTest
     @ValueSource(strings = {"evil.example", "127.0.0.1.nip.io", "localhost.evil.example", "127.0.0.2"})
     void requestNamingAnotherHost_isRefused_andChangesNothing(String hostName) throws IOException {
-        RawHttp.Response create = RawHttp.dynamoDb(db.port(), "CreateTable", CREATE_TABLE,
+        RawHttp.Response create = RawHttp.dynamoDb(db.port(), "CreateTable", RawHttp.createTable("from-a-rebound-page"),
                 Map.of("Host", hostName + ":" + db.port()));
         RawHttp.Response list = RawHttp.dynamoDb(db.port(), "ListTables", "{}",
                 Map.of("Host", hostName + ":" + db.port()));

@@ -46,6 +46,13 @@ final class RawHttp {
         return send(port, "POST", headers, json);
     }
 
+    /** The JSON of a CreateTable request for an on-demand table {@code name} keyed by the string {@code k}. */
+    static String createTable(String name) {
+        return "{\"TableName\":\"" + name + "\","
+                + "\"AttributeDefinitions\":[{\"AttributeName\":\"k\",\"AttributeType\":\"S\"}],"
+                + "\"KeySchema\":[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}";
+    }
+
     /** Sends one request to 127.0.0.1:{@code port} with exactly these headers and reads the whole answer. */
     static Response send(int port, String method, Map<String, String> headers, String body) throws IOException {
         byte[] content = body.getBytes(StandardCharsets.UTF_8);

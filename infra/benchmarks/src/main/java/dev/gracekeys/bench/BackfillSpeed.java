@@ -149,8 +149,7 @@ public final class BackfillSpeed {
     }
 
     private static GraceKeys core(LocalDynamo ddb, String table, String pepper, DynamoCounter counter) {
-        return DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter), Pepper.fromBase64(pepper),
-                EventPublisher.NONE, Clock.systemUTC());
+        return DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter)).pepper(Pepper.fromBase64(pepper)).events(EventPublisher.NONE).clock(Clock.systemUTC()).build();
     }
 
     /** Every 5 s on stderr: client items written so far. */

@@ -133,8 +133,7 @@ public final class RequestsPerVerify {
         String table = ddb.newTable("rpv");
         String pepper = LocalDynamo.newPepper();
         MutableClock clock = new MutableClock();
-        GraceKeys seeding = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), Pepper.fromBase64(pepper),
-                EventPublisher.NONE, clock);
+        GraceKeys seeding = DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client()).pepper(Pepper.fromBase64(pepper)).events(EventPublisher.NONE).clock(clock).build();
         List<Fleet.Client> fleet = Fleet.createAndRotate(seeding, "RPV", clients, null, 4, "clients");
         Cli.progress("requests per verify: %d clients seeded; %d verifies over %d simulated minutes",
                 clients, verifies, span.toMinutes());

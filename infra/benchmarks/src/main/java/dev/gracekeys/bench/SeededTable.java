@@ -33,8 +33,7 @@ final class SeededTable implements AutoCloseable {
         client = ddb.client();
         client.createTable(TableSchema.createTable(TABLE));
         String pepper = LocalDynamo.newPepper();
-        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(TABLE).withLegacyKeyPattern(LegacyKeys.PATTERN), client, Pepper.fromBase64(pepper),
-                EventPublisher.NONE, Clock.systemUTC());
+        GraceKeys core = DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(TABLE).withLegacyKeyPattern(LegacyKeys.PATTERN), client).pepper(Pepper.fromBase64(pepper)).events(EventPublisher.NONE).clock(Clock.systemUTC()).build();
         token = core.tokens().rotate(new RotateRequest(CLIENT, null, true, null)).token();
         env = Map.of("TABLE_NAME", TABLE, "DYNAMODB_ENDPOINT", ddb.endpoint().toString(), "AWS_REGION", "us-east-1",
                 "PEPPER", pepper,

@@ -92,8 +92,7 @@ public final class SweepCost {
         MutableClock clock = new MutableClock();
         DynamoCounter counter = new DynamoCounter();
         Pepper pepper = Pepper.fromBase64(LocalDynamo.newPepper());
-        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter), pepper,
-                EventPublisher.NONE, clock);
+        GraceKeys core = DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(counter)).pepper(pepper).events(EventPublisher.NONE).clock(clock).build();
 
         long seedStart = System.nanoTime();
         Fleet.createAndRotate(core, "EXP", expired, SHORT_GRACE_SECONDS, seedThreads, "expiring clients");

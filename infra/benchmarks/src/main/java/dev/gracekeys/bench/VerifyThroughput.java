@@ -132,8 +132,7 @@ public final class VerifyThroughput {
                                  Duration window, int rounds) throws Exception {
         String table = ddb.newTable("throughput");
         String pepper = LocalDynamo.newPepper();
-        GraceKeys seeding = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), Pepper.fromBase64(pepper),
-                EventPublisher.NONE, Clock.systemUTC());
+        GraceKeys seeding = DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client()).pepper(Pepper.fromBase64(pepper)).events(EventPublisher.NONE).clock(Clock.systemUTC()).build();
         long seedStart = System.nanoTime();
         List<Fleet.Client> fleet = Fleet.createAndRotate(seeding, "TP", clients, null, 4, "clients");
         Cli.progress("throughput: %d clients seeded in %.1f s", clients, (System.nanoTime() - seedStart) / 1e9);

@@ -116,8 +116,7 @@ class HarnessesIT {
     void clonedClients_areLikeImportedOnes_andVerifyWithTheirOwnKeys() throws Exception {
         String table = ddb.newTable("clones");
         Pepper pepper = Pepper.fromBase64(LocalDynamo.newPepper());
-        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client(), pepper, EventPublisher.NONE,
-                Clock.systemUTC());
+        GraceKeys core = DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table).withLegacyKeyPattern(LegacyKeys.PATTERN), ddb.client()).pepper(pepper).events(EventPublisher.NONE).clock(Clock.systemUTC()).build();
         ClonedClients.seed(core, ddb.client(), table, pepper, "CLONE", 30, 3, "test clones");
 
         assertEquals(30, clientItems(table));

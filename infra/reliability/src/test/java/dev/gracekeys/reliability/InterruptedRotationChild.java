@@ -26,8 +26,7 @@ public final class InterruptedRotationChild {
 
     public static void main(String[] args) {
         var dynamo = DynamoDbLocalExtension.client(URI.create(args[0]), new RequestCounter());
-        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(args[1]), dynamo, Fixture.PEPPER, batch -> { },
-                Clock.systemUTC());
+        GraceKeys core = DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(args[1]), dynamo).pepper(Fixture.PEPPER).events(batch -> { }).clock(Clock.systemUTC()).build();
         System.out.println("ready");
         System.out.flush();
         while (true) {

@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * <p>The fixed clock starts at the real current second, not at a fixed date: DynamoDB Local deletes
  * items whose TTL attribute is in the real past within seconds, and the tests must not depend on that.
  */
-public class MutableClock extends Clock {
+public final class MutableClock extends Clock {
 
     private final Supplier<Instant> base;
     private final boolean forwardOnly;
@@ -40,7 +40,7 @@ public class MutableClock extends Clock {
     }
 
     /** A clock at {@code start} that moves by {@code perUnit} for every unit {@code work} counts from now on. */
-    protected MutableClock(Instant start, LongSupplier work, Duration perUnit) {
+    private MutableClock(Instant start, LongSupplier work, Duration perUnit) {
         this(paced(start, work, perUnit), false);
     }
 

@@ -81,7 +81,7 @@ public final class LambdaTestKit {
 
     /** The core over the same table, pepper and clock, for seeding and checking. */
     public GraceKeys core() {
-        return DynamoDbGraceKeys.create(GraceKeysConfig.fromEnv(settings()), table.client(), Fixture.PEPPER, events, clock);
+        return DynamoDbGraceKeys.builder(GraceKeysConfig.fromEnv(settings()), table.client()).pepper(Fixture.PEPPER).events(events).clock(clock).build();
     }
 
     /**

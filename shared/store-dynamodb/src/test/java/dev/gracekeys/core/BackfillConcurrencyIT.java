@@ -162,8 +162,7 @@ class BackfillConcurrencyIT {
         MutableClock clock = new MutableClock();
         DynamoDbClient dynamo = dynamoWith(table, fault);
         dev.gracekeys.core.testing.CollectingEventPublisher events = new dev.gracekeys.core.testing.CollectingEventPublisher();
-        GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS), dynamo, Fixture.PEPPER,
-                events, clock);
+        GraceKeys core = DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS), dynamo).pepper(Fixture.PEPPER).events(events).clock(clock).build();
 
         LegacyImporter.ImportStoppedException stopped = assertThrows(LegacyImporter.ImportStoppedException.class,
                 () -> core.importer().importAll(input, false));
@@ -213,8 +212,7 @@ class BackfillConcurrencyIT {
     void aFailedRecordWhoseClientIdLooksLikeAKey_isNeverQuotedInTheStop(TestTable table) {
         String keyLike = "legacyFAIL-0123456789abcdef"; // matches the declared legacy-key format
         try (DynamoDbClient dynamo = dynamoWith(table, new FailingClient(keyLike))) {
-            GraceKeys core = DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS),
-                    dynamo, Fixture.PEPPER, dev.gracekeys.core.events.EventPublisher.NONE, new MutableClock());
+            GraceKeys core = DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table.name()).withLegacyKeyPattern(Fixture.LEGACY_KEYS), dynamo).pepper(Fixture.PEPPER).events(dev.gracekeys.core.events.EventPublisher.NONE).clock(new MutableClock()).build();
 
             LegacyImporter.ImportStoppedException stopped = assertThrows(LegacyImporter.ImportStoppedException.class,
                     () -> core.importer().importAll(List.of(record(clientId(0), key(0)), record(keyLike, key(1)),

@@ -48,9 +48,8 @@ class BackfillPepperRotationIT {
 
     private GraceKeys core(TestTable table) {
         ring = new PepperRing(secret::get, clock, REFRESH, Runnable::run);
-        return DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table.name())
-                        .withLegacyKeyPattern(dev.gracekeys.core.testing.Fixture.LEGACY_KEYS),
-                table.client(), ring, events, clock);
+        return DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table.name())
+                        .withLegacyKeyPattern(dev.gracekeys.core.testing.Fixture.LEGACY_KEYS), table.client()).peppers(ring).events(events).clock(clock).build();
     }
 
     /** put-secret-value of B, then long enough for B to hash new tokens; the ring has reloaded. */

@@ -65,7 +65,7 @@ class PepperRotationIT {
     }
 
     private GraceKeys core(TestTable table) {
-        return DynamoDbGraceKeys.create(GraceKeysConfig.defaults(table.name()), table.client(), ring(), EventPublisher.NONE, clock);
+        return DynamoDbGraceKeys.builder(GraceKeysConfig.defaults(table.name()), table.client()).peppers(ring()).events(EventPublisher.NONE).clock(clock).build();
     }
 
     /** One authorizer container: its own pepper ring, loaded when it starts, and its own verifier. */

@@ -106,16 +106,14 @@ class RequestReplayIT {
         java.util.concurrent.atomic.AtomicReference<PepperSource.Peppers> secret = new java.util.concurrent.atomic.AtomicReference<>(
                 new PepperSource.Peppers(Fixture.PEPPER, null, f.clock.instant().minus(hours(1))));
         PepperSource peppers = secret::get;
-        GraceKeys ring1 = DynamoDbGraceKeys.create(f.config, table.client(),
-                new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run), f.events, f.clock);
+        GraceKeys ring1 = DynamoDbGraceKeys.builder(f.config, table.client()).peppers(new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run)).events(f.events).clock(f.clock).build();
         ring1.tokens().rotate(new RotateRequest("GRACE01", null, true, null));
         RotateResult first = ring1.tokens().rotate(rotate("GRACE01", "req-1"));
         secret.set(new PepperSource.Peppers(
                 Pepper.of("another-pepper-0123456789abcdef0123456789ab".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 Fixture.PEPPER, f.clock.instant()));
         f.clock.advance(Duration.ofMinutes(6));
-        GraceKeys ring2 = DynamoDbGraceKeys.create(f.config, table.client(),
-                new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run), f.events, f.clock);
+        GraceKeys ring2 = DynamoDbGraceKeys.builder(f.config, table.client()).peppers(new PepperRing(peppers, f.clock, Duration.ofMinutes(5), Runnable::run)).events(f.events).clock(f.clock).build();
         assertEquals(first.token(), ring2.tokens().rotate(rotate("GRACE01", "req-1")).token());
         assertEquals(1, f.events.ofType(DomainEvent.TOKEN_ROTATED).size());
     }

@@ -108,9 +108,8 @@ class ValidationIT {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        GraceKeys unreachable = DynamoDbGraceKeys.create(f.config, dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension.client(
-                        java.net.URI.create("http://127.0.0.1:" + closedPort), new dev.gracekeys.testkit.RequestCounter()),
-                Fixture.PEPPER, f.events, f.clock);
+        GraceKeys unreachable = DynamoDbGraceKeys.builder(f.config, dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension.client(
+                        java.net.URI.create("http://127.0.0.1:" + closedPort), new dev.gracekeys.testkit.RequestCounter())).pepper(Fixture.PEPPER).events(f.events).clock(f.clock).build();
         StoreUnavailableException down = assertThrows(StoreUnavailableException.class,
                 () -> unreachable.tokens().rotate(new RotateRequest(legacy, null, null, null)));
         assertFalse(String.valueOf(down.getMessage()).contains(legacy), down.getMessage());

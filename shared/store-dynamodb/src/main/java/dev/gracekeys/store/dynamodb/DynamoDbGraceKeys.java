@@ -2,12 +2,7 @@ package dev.gracekeys.store.dynamodb;
 
 import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
-import dev.gracekeys.core.events.EventPublisher;
-import dev.gracekeys.core.token.Pepper;
-import dev.gracekeys.core.token.PepperRing;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-
-import java.time.Clock;
 
 /**
  * The core wired to DynamoDB: the one place that turns a {@link DynamoDbClient} into the core's
@@ -33,17 +28,5 @@ public final class DynamoDbGraceKeys {
     /** A {@link GraceKeys#builder()} with the settings and the DynamoDB store given: add the pepper(s) and the rest. */
     public static GraceKeys.Builder builder(GraceKeysConfig config, DynamoDbClient dynamo) {
         return GraceKeys.builder().config(config).store(store(config, dynamo));
-    }
-
-    /** With one fixed pepper (tests, tools). */
-    public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, Pepper pepper,
-                                   EventPublisher events, Clock clock) {
-        return builder(config, dynamo).pepper(pepper).events(events).clock(clock).build();
-    }
-
-    /** With peppers that may rotate (Secrets Manager's AWSCURRENT and AWSPREVIOUS). */
-    public static GraceKeys create(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers,
-                                   EventPublisher events, Clock clock) {
-        return builder(config, dynamo).peppers(peppers).events(events).clock(clock).build();
     }
 }

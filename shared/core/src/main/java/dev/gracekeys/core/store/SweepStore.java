@@ -3,6 +3,7 @@ package dev.gracekeys.core.store;
 import dev.gracekeys.core.token.TokenKey;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -26,6 +27,18 @@ public interface SweepStore extends ClientStore {
      * @throws dev.gracekeys.core.StoreUnavailableException from {@code hasNext} when DynamoDB fails
      */
     Iterable<ExpiringToken> previousTokensExpiring(Instant after, Instant until);
+
+    /**
+     * {@inheritDoc} Read through {@link #previousTokensExpiring}, to the end.
+     *
+     * @throws dev.gracekeys.core.StoreUnavailableException when the store fails
+     */
+    @Override
+    default List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until) {
+        List<ExpiringToken> found = new ArrayList<>();
+        previousTokensExpiring(after, until).forEach(found::add);
+        return found;
+    }
 
     /** The most tokens one {@link #expiringSoonNoticesSent} reads in one request. */
     int MAX_NOTICE_READ = 100;

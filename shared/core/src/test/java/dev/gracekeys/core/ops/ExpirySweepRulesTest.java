@@ -1,5 +1,7 @@
 package dev.gracekeys.core.ops;
 
+import dev.gracekeys.testkit.MutableClock;
+
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.model.Times;
@@ -8,11 +10,9 @@ import dev.gracekeys.core.ops.Results.SweepResult;
 import dev.gracekeys.core.testing.Fixture;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -133,37 +133,11 @@ class ExpirySweepRulesTest {
         assertTrue(f.events.events().isEmpty());
     }
 
-    /** A clock that moves one second on every reading: each step of the sweep takes a second. */
-    private static final class TickingClock extends Clock {
-        private Instant now;
-
-        TickingClock(Instant start) {
-            this.now = start;
-        }
-
-        @Override
-        public Instant instant() {
-            Instant t = now;
-            now = now.plusSeconds(1);
-            return t;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     @Test
     void aRunStoppedAtItsDeadline_isFinishedByTheNext_withEachNoticeOnce() {
         clientsWithPrevious(6, Duration.ofHours(2));
         f.events.clear();
-        ExpirySweeper slow = new ExpirySweeper(f.core.store(), f.events, new TickingClock(f.clock.instant()));
+        ExpirySweeper slow = new ExpirySweeper(f.core.store(), f.events, ticking(f.clock.instant()));
         SweepResult first = slow.sweep(Duration.ofSeconds(6));
         assertFalse(first.complete());
         int sentFirst = f.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON).size();
@@ -174,5 +148,11 @@ class ExpirySweepRulesTest {
         assertEquals(6, f.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON).size());
         assertEquals(6, f.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON).stream()
                 .map(e -> e.detail().get("tokenId")).distinct().count());
+    }
+
+    /** A clock that moves one second on every reading: each step of the sweep takes a second. */
+    private static MutableClock ticking(Instant start) {
+        AtomicLong readings = new AtomicLong();
+        return MutableClock.pacedBy(start, readings::getAndIncrement, Duration.ofSeconds(1));
     }
 }

@@ -151,17 +151,6 @@ public final class DynamoDbStore implements ClientStore, SweepStore, TokenLookup
         return reads.listClients(limit, afterClientId);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @throws dev.gracekeys.core.StoreUnavailableException if DynamoDB does not answer
-     */
-    @Override
-    public List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until) {
-        List<ExpiringToken> found = new ArrayList<>();
-        previousTokensExpiring(after, until).forEach(found::add);
-        return found;
-    }
 
     /**
      * {@inheritDoc}

@@ -191,12 +191,6 @@ public final class InMemoryStore implements ClientStore, SweepStore, TokenLookup
         return tables.clientPage(limit, afterClientId);
     }
 
-    @Override
-    public List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until) {
-        List<ExpiringToken> found = new ArrayList<>();
-        previousTokensExpiring(after, until).forEach(found::add);
-        return found;
-    }
 
     // ---- SweepStore -----------------------------------------------------------------------------
 

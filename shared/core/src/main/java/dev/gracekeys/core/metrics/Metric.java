@@ -27,7 +27,9 @@ public enum Metric {
     /** Backfill records, by outcome. */
     BACKFILL_RECORDS("BackfillRecords", Unit.COUNT, "Outcome", List.of("Imported", "Skipped", "Conflict", "Rejected")),
     /** Expire-sweep runs, by whether the run finished its work ("Complete") or stopped at its deadline. */
-    SWEEP_RUNS("SweepRuns", Unit.COUNT, "Result", List.of("Complete", "Partial"));
+    SWEEP_RUNS("SweepRuns", Unit.COUNT, "Result", List.of("Complete", "Partial")),
+    /** Domain events the publisher gave up on (after its retries): each one is lost to subscribers. */
+    EVENT_PUBLISH_FAILURES("EventPublishFailures", Unit.COUNT, null, List.of());
 
     /** CloudWatch units, as EMF names them. */
     public enum Unit {

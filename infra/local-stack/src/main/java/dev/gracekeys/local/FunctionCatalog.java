@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * The functions as template.yaml deploys them (handler, runtime, memory, timeout, description and
  * the names of the environment variables the template sets), so the local stack can time them out
  * as Lambda does and answer {@code aws lambda list-functions} / {@code get-function} as AWS would.
- * infra/template-check's {@code LocalStackCatalogIT} compares this table with the template, so the
+ * infra/template-check's {@code LocalSystemCatalogTest} compares this table with the template, so the
  * two cannot drift apart.
  */
 public final class FunctionCatalog {

@@ -80,6 +80,28 @@ class ArchitectureTest {
     }
 
     @Test
+    void functions_reachTheStoreAndTheAwsAdapters_onlyThroughTheWiring() {
+        check(noClasses().that().resideInAPackage(FUNCTIONS)
+                .should().dependOnClassesThat().resideInAnyPackage(STORE, AWS,
+                        "software.amazon.awssdk.services.dynamodb..", "software.amazon.awssdk.services.secretsmanager..",
+                        "software.amazon.awssdk.services.eventbridge..")
+                .because("a handler translates its event to a core call; shared/lambda puts the adapters in"));
+        check(noClasses().that().resideInAPackage(FUNCTIONS).and().resideOutsideOfPackage("dev.gracekeys.functions.backfill..")
+                .should().dependOnClassesThat().resideInAPackage("software.amazon.awssdk..")
+                .because("only backfill reads an AWS service itself (its import file from S3, its one user)"));
+    }
+
+    @Test
+    void everyClass_isInALayerOfTheMap() {
+        // A class in a package of its own (dev.gracekeys.util, say) would escape every rule above.
+        List<String> layers = new java.util.ArrayList<>(List.of(CORE, STORE, AWS, LAMBDA, FUNCTIONS));
+        layers.addAll(List.of(HARNESS));
+        check(com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes()
+                .should().resideInAnyPackage(layers.toArray(String[]::new))
+                .because("docs/design.md's module map names every layer; a new one goes there and into these rules"));
+    }
+
+    @Test
     void noProductClass_dependsOnTheHarness() {
         check(noClasses().that().resideInAnyPackage(CORE, STORE, AWS, LAMBDA, FUNCTIONS)
                 .should().dependOnClassesThat().resideInAnyPackage(HARNESS)

@@ -1,5 +1,7 @@
 package dev.gracekeys.bench;
 
+import dev.gracekeys.testkit.Loopback;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,11 +51,6 @@ class ShadedJarsStartIT {
     }
 
     static Path repoRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("mvnw")) && Files.isDirectory(p.resolve("functions"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
+        return Loopback.repoRoot();
     }
 }

@@ -1,5 +1,7 @@
 package dev.gracekeys.reliability;
 
+import dev.gracekeys.testkit.Loopback;
+
 import dev.gracekeys.core.GraceKeysException;
 import dev.gracekeys.core.StoreUnavailableException;
 import dev.gracekeys.store.dynamodb.TableSchema;
@@ -194,10 +196,8 @@ class FaultStoreIT {
         return (System.nanoTime() - nanos) / 1_000_000;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return Loopback.freePort();
     }
 
     /** The real rotate, revoke-old and authorizer handlers, all pointed at {@code endpoint}. */

@@ -1,5 +1,7 @@
 package dev.gracekeys.templatecheck;
 
+import dev.gracekeys.testkit.Loopback;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -43,11 +45,6 @@ class DocumentationLinksTest {
     }
 
     private static Path repoRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("mvnw")) && Files.isDirectory(p.resolve("docs"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
+        return Loopback.repoRoot();
     }
 }

@@ -194,11 +194,7 @@ public final class DynamoDbLocal implements AutoCloseable {
     }
 
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 0, loopback())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port for DynamoDB Local", e);
-        }
+        return Loopback.freePort();
     }
 
     /**

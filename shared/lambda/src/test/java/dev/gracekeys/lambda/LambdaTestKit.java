@@ -1,5 +1,7 @@
 package dev.gracekeys.lambda;
 
+import dev.gracekeys.testkit.Loopback;
+
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.gracekeys.core.GraceKeys;
@@ -122,13 +124,7 @@ public final class LambdaTestKit {
     }
 
     public static Path repoRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("events")) && Files.isRegularFile(p.resolve("mvnw"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("cannot find the repository root (with events/ and mvnw) above "
-                + Path.of("").toAbsolutePath());
+        return Loopback.repoRoot();
     }
 
     /** A Lambda context whose remaining time the test controls. */

@@ -1,5 +1,7 @@
 package dev.gracekeys.core;
 
+import dev.gracekeys.testkit.DynamoDbLocal;
+
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.ops.RotationRules;
@@ -405,13 +407,7 @@ class BackfillConcurrencyIT {
 
     /** A client of the table's DynamoDB Local through the real SDK, with this interceptor. */
     private static DynamoDbClient dynamoWith(TestTable table, ExecutionInterceptor interceptor) {
-        return DynamoDbClient.builder()
-                .endpointOverride(table.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.addExecutionInterceptor(interceptor))
-                .build();
+        return DynamoDbLocal.client(table.endpoint(), interceptor);
     }
 
     private static Set<String> clientIds(TestTable table) {

@@ -1,5 +1,7 @@
 package dev.gracekeys.core;
 
+import dev.gracekeys.testkit.DynamoDbLocal;
+
 import dev.gracekeys.testkit.RequestCounter;
 
 import dev.gracekeys.core.events.DomainEvent;
@@ -231,13 +233,7 @@ class ExpiringSoonNoticeIT {
                 }
             }
         };
-        return DynamoDbClient.builder()
-                .endpointOverride(table.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.addExecutionInterceptor(hold))
-                .build();
+        return DynamoDbLocal.client(table.endpoint(), hold);
     }
 
     private static long countDistinct(List<DomainEvent> events) {

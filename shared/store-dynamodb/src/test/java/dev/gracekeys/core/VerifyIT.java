@@ -1,5 +1,7 @@
 package dev.gracekeys.core;
 
+import dev.gracekeys.testkit.DynamoDbLocal;
+
 import dev.gracekeys.core.ops.ImportRecord;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.store.dynamodb.DynamoDbStore;
@@ -225,12 +227,7 @@ class VerifyIT {
         };
         MutableClock clock = new MutableClock(f.clock.instant());
         PepperRing ring = new PepperRing(hangingAfterFirst, clock, Duration.ofSeconds(1));
-        DynamoDbClient slow = DynamoDbClient.builder()
-                .endpointOverride(table.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("local", "local")))
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.addExecutionInterceptor(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+        DynamoDbClient slow = DynamoDbLocal.client(table.endpoint(), new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
                     @Override
                     public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission c,
                                                    software.amazon.awssdk.core.interceptor.ExecutionAttributes a) {
@@ -240,7 +237,7 @@ class VerifyIT {
                             Thread.currentThread().interrupt();
                         }
                     }
-                })).build();
+                });
         Verifier verifier = Verifier.builder().lookup(new DynamoDbStore(slow, table.name(), Duration.ZERO))
                 .format(f.config.tokenFormat()).peppers(ring).clock(clock)
                 .budget(Duration.ofMillis(400)).lastUseInterval(Duration.ofMinutes(5)).build();

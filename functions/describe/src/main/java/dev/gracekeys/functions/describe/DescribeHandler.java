@@ -7,7 +7,12 @@ import dev.gracekeys.lambda.Payload;
 import io.micronaut.context.ApplicationContextBuilder;
 import jakarta.inject.Inject;
 
-/** {@code describe}: {@code {"clientId"}} for one client, or {@code {"limit"?,"cursor"?}} for the list. */
+/**
+ * {@code describe}: {@code {"clientId"}} for one client, or
+ * {@code {"limit"?,"cursor"?,"inGrace"?,"expiringWithinSeconds"?,"usedWithinSeconds"?}} for the list,
+ * filtered like a DynamoDB Scan with a filter (a page may hold fewer than {@code limit} clients;
+ * follow {@code nextCursor} to the end).
+ */
 public class DescribeHandler extends OpsFunction {
 
     @Inject
@@ -22,7 +27,9 @@ public class DescribeHandler extends OpsFunction {
 
     @Override
     protected Object handle(Object input) {
-        Payload p = Payload.of(input, "clientId", "limit", "cursor");
-        return tokens.describe(new DescribeRequest(p.string("clientId"), p.smallNumber("limit"), p.string("cursor")));
+        Payload p = Payload.of(input, "clientId", "limit", "cursor", "inGrace", "expiringWithinSeconds",
+                "usedWithinSeconds");
+        return tokens.describe(new DescribeRequest(p.string("clientId"), p.smallNumber("limit"), p.string("cursor"),
+                p.bool("inGrace"), p.wholeNumber("expiringWithinSeconds"), p.wholeNumber("usedWithinSeconds")));
     }
 }

@@ -57,4 +57,49 @@ class DescribeHandlerIT {
             assertTrue(e.getMessage().contains("limit must be 1..100"));
         }
     }
+
+    /** The at-risk list: in grace, expiring within a day, previous token used within the hour. */
+    @Test
+    void atRiskSample_listsTheClientsStillUsingTheirPreviousToken(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        kit.seedSamples(); // SAMPLE01 in grace (expires within a day), SAMPLE02's previous expired
+        try (DescribeHandler handler = new DescribeHandler(kit.context())) {
+            Map<String, Object> none = handler.handleRequest(event("describe/at-risk.json"), lambdaContext());
+            assertEquals(List.of(), none.get("clients"), "SAMPLE01's previous token was never used");
+            assertNull(none.get("nextCursor"));
+
+            assertTrue(kit.core().verifier().verify(SAMPLE_PREVIOUS).allowed());
+            Map<String, Object> out = handler.handleRequest(event("describe/at-risk.json"), lambdaContext());
+            List<?> clients = (List<?>) out.get("clients");
+            assertEquals(1, clients.size());
+            Map<?, ?> client = (Map<?, ?>) clients.get(0);
+            assertEquals("SAMPLE01", client.get("clientId"));
+            assertEquals(kit.clock.instant().toString(), ((Map<?, ?>) client.get("previous")).get("lastUsedAt"));
+            assertNotNull(((Map<?, ?>) client.get("previous")).get("expiresAt"));
+
+            kit.clock.advance(java.time.Duration.ofSeconds(3600 + 300)); // LAST_USE_INTERVAL_SECONDS: 300
+            assertEquals(List.of(), handler.handleRequest(event("describe/at-risk.json"), lambdaContext()).get("clients"),
+                    "no longer used within the hour");
+        }
+    }
+
+    @Test
+    void invalidFilterSample_isAValidationErrorNamingTheField(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        try (DescribeHandler handler = new DescribeHandler(kit.context())) {
+            ValidationException e = assertThrows(ValidationException.class,
+                    () -> handler.handleRequest(event("describe/invalid-filter.json"), lambdaContext()));
+            assertTrue(e.getMessage().startsWith("usedWithinSeconds must be a whole number of seconds 0.."), e.getMessage());
+
+            ValidationException notBoolean = assertThrows(ValidationException.class,
+                    () -> handler.handleRequest(Map.of("inGrace", "yes"), lambdaContext()));
+            assertEquals("inGrace must be true or false", notBoolean.getMessage());
+            ValidationException fraction = assertThrows(ValidationException.class,
+                    () -> handler.handleRequest(Map.of("expiringWithinSeconds", 1.5), lambdaContext()));
+            assertEquals("expiringWithinSeconds must be a whole number", fraction.getMessage());
+            ValidationException both = assertThrows(ValidationException.class,
+                    () -> handler.handleRequest(Map.of("clientId", "SAMPLE01", "inGrace", true), lambdaContext()));
+            assertTrue(both.getMessage().contains("drop clientId"), both.getMessage());
+        }
+    }
 }

@@ -11,7 +11,8 @@ import java.time.Duration;
 
 /**
  * {@code expire-sweep}: run daily by an EventBridge schedule (its event is accepted and otherwise
- * ignored), or by hand with {@code {}}. Announces previous tokens expiring soon (once each), removes
+ * ignored), or by hand with {@code {}}. Announces previous tokens expiring within
+ * {@code EXPIRING_SOON_LEAD_SECONDS} (default 86400; once each, with their last use), removes
  * expired ones, and reports {@code {"expired","expiringSoon","checkedAt","complete"}}.
  *
  * <p>It sweeps for the Lambda's time left minus {@code SWEEP_DEADLINE_MARGIN_MILLIS} (default
@@ -24,11 +25,24 @@ public class ExpireSweepHandler extends OpsFunction {
     static final String DEADLINE_MARGIN = "SWEEP_DEADLINE_MARGIN_MILLIS";
     static final int DEFAULT_DEADLINE_MARGIN_MILLIS = 15_000;
 
-    @Inject
+    /** The setting: how long before its expiry a previous token is announced (PreviousTokenExpiringSoon). */
+    static final String EXPIRING_SOON_LEAD = "EXPIRING_SOON_LEAD_SECONDS";
+
     ExpirySweeper sweeper;
 
     @Inject
     Settings settings;
+
+    /**
+     * The core's sweeper with the lead time EXPIRING_SOON_LEAD_SECONDS sets (default 86400, 1..a
+     * year), read at start-up: a bad value fails the function's init naming the variable, not a run.
+     */
+    @Inject
+    void sweeper(ExpirySweeper core, Settings settings) {
+        int lead = settings.intOrDefault(EXPIRING_SOON_LEAD, (int) ExpirySweeper.DEFAULT_LEAD.toSeconds(), 1,
+                (int) ExpirySweeper.MAX_LEAD.toSeconds());
+        this.sweeper = core.withLead(Duration.ofSeconds(lead));
+    }
 
     @Inject
     CurrentInvocation invocation;

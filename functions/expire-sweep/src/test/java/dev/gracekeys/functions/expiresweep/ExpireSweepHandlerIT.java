@@ -73,4 +73,34 @@ class ExpireSweepHandlerIT {
             assertEquals(1, out.get("expired"));
         }
     }
+
+    /** EXPIRING_SOON_LEAD_SECONDS: SAMPLE01's previous token expires in just under 24 h. */
+    @Test
+    void expiringSoonLead_isASetting(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table).with("EXPIRING_SOON_LEAD_SECONDS", "3600");
+        kit.seedSamples();
+        try (ExpireSweepHandler handler = new ExpireSweepHandler(kit.context())) {
+            Map<String, Object> out = handler.handleRequest(event("expire-sweep/empty.json"), lambdaContext());
+            assertEquals(0, out.get("expiringSoon"), "not within an hour");
+            assertEquals(List.of(), kit.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON));
+            kit.clock.advance(java.time.Duration.ofHours(23));
+            Map<String, Object> later = handler.handleRequest(event("expire-sweep/empty.json"), lambdaContext());
+            assertEquals(1, later.get("expiringSoon"), "within the hour now");
+            assertEquals(1, kit.events.ofType(DomainEvent.PREVIOUS_TOKEN_EXPIRING_SOON).size());
+        }
+    }
+
+    @Test
+    void aBadExpiringSoonLead_failsTheInit_namingTheSetting(TestTable table) {
+        for (String bad : List.of("0", "-5", "soon", "31536001")) {
+            LambdaTestKit kit = new LambdaTestKit(table).with("EXPIRING_SOON_LEAD_SECONDS", bad);
+            RuntimeException e = assertThrows(RuntimeException.class, () -> new ExpireSweepHandler(kit.context()).close());
+            StringBuilder messages = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                messages.append(t.getMessage()).append('\n');
+            }
+            assertTrue(messages.toString().contains("EXPIRING_SOON_LEAD_SECONDS must be a whole number 1..31536000"),
+                    bad + ": " + messages);
+        }
+    }
 }

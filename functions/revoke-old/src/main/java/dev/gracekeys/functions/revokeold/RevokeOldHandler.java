@@ -8,8 +8,10 @@ import io.micronaut.context.ApplicationContextBuilder;
 import jakarta.inject.Inject;
 
 /**
- * {@code revoke-old}: {@code {"clientId","graceSeconds"?}}. 0 (the default) revokes the previous
- * token now; more reschedules its expiry to now + graceSeconds.
+ * {@code revoke-old}: {@code {"clientId","graceSeconds"?,"ifUnusedForSeconds"?,"requestId"?}}. 0 (the
+ * default) revokes the previous token now; more reschedules its expiry to now + graceSeconds.
+ * {@code ifUnusedForSeconds} makes either conditional: {@code PreviousTokenInUseException}, changing
+ * nothing, while a previous token may have been used within that many seconds.
  */
 public class RevokeOldHandler extends OpsFunction {
 
@@ -25,8 +27,8 @@ public class RevokeOldHandler extends OpsFunction {
 
     @Override
     protected Object handle(Object input) {
-        Payload p = Payload.of(input, "clientId", "graceSeconds", "requestId");
+        Payload p = Payload.of(input, "clientId", "graceSeconds", "ifUnusedForSeconds", "requestId");
         return tokens.revokeOld(new RevokeRequest(p.string("clientId"), p.wholeNumber("graceSeconds"),
-                p.string("requestId")));
+                p.wholeNumber("ifUnusedForSeconds"), p.string("requestId")));
     }
 }

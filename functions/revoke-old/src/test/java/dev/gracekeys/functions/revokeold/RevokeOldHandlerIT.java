@@ -55,4 +55,44 @@ class RevokeOldHandlerIT {
         }
         assertEquals(before, table.snapshot());
     }
+
+    /** The guard: refused while the previous token is in use, nothing written; then accepted. */
+    @Test
+    void ifUnusedSample_isRefusedWhileThePreviousTokenIsUsed_thenRevokes(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        kit.seedSamples();
+        assertTrue(kit.core().verifier().verify(SAMPLE_PREVIOUS).allowed()); // its last use is recorded
+        var before = table.snapshot();
+        try (RevokeOldHandler handler = new RevokeOldHandler(kit.context())) {
+            dev.gracekeys.core.PreviousTokenInUseException e = assertThrows(dev.gracekeys.core.PreviousTokenInUseException.class,
+                    () -> handler.handleRequest(event("revoke-old/if-unused.json"), lambdaContext()));
+            assertTrue(e.getMessage().contains("last used at " + kit.clock.instant()), e.getMessage());
+            assertTrue(e.getMessage().contains("drop ifUnusedForSeconds"), e.getMessage());
+            assertFalse(e.getMessage().contains(SAMPLE_PREVIOUS.substring(9)), "no token in the message");
+            assertEquals(before, table.snapshot(), "nothing written");
+            assertTrue(kit.core().verifier().verify(SAMPLE_PREVIOUS).allowed());
+
+            kit.clock.advance(java.time.Duration.ofSeconds(3600 + 300)); // ifUnusedForSeconds + LAST_USE_INTERVAL_SECONDS
+            Map<String, Object> out = handler.handleRequest(event("revoke-old/if-unused.json"), lambdaContext());
+            assertEquals(true, out.get("revoked"));
+            assertFalse(kit.core().verifier().verify(SAMPLE_PREVIOUS).allowed());
+        }
+    }
+
+    @Test
+    void invalidIfUnusedSample_isAValidationError_andWritesNothing(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        kit.seedSamples();
+        var before = table.snapshot();
+        try (RevokeOldHandler handler = new RevokeOldHandler(kit.context())) {
+            ValidationException e = assertThrows(ValidationException.class,
+                    () -> handler.handleRequest(event("revoke-old/invalid-if-unused.json"), lambdaContext()));
+            assertEquals("ifUnusedForSeconds must be a whole number", e.getMessage());
+            ValidationException negative = assertThrows(ValidationException.class,
+                    () -> handler.handleRequest(Map.of("clientId", "SAMPLE01", "ifUnusedForSeconds", -1), lambdaContext()));
+            assertTrue(negative.getMessage().startsWith("ifUnusedForSeconds must be a whole number of seconds 0.."),
+                    negative.getMessage());
+        }
+        assertEquals(before, table.snapshot());
+    }
 }

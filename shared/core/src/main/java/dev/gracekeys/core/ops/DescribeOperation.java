@@ -13,13 +13,18 @@ import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.core.token.TokenKey;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-/** describe: one client, or a page of the list, with its live tokens and their last use. Reads only. */
+/**
+ * describe: one client, or a page of the list (optionally filtered to the clients in their grace
+ * window, expiring soon, or still using the previous token), with its live tokens and their last
+ * use. Reads only.
+ */
 final class DescribeOperation {
 
     private final OpsContext ctx;
@@ -34,22 +39,71 @@ final class DescribeOperation {
     }
 
     ClientList list(Integer limit, String cursor) {
-        int max = Validation.listLimit(limit);
-        String after = decodeCursor(cursor);
+        return list(new DescribeRequest(null, limit, cursor));
+    }
+
+    /**
+     * A page of the list, filtered. Like a DynamoDB Scan with a filter: {@code limit} clients are
+     * read, those that do not match are left out, so a page may hold fewer (even none) and
+     * {@code nextCursor} still continues after the last client read.
+     */
+    private ClientList list(DescribeRequest request) {
+        int max = Validation.listLimit(request.limit());
+        Filter filter = Filter.of(request, ctx.config.lastUseInterval());
+        String after = decodeCursor(request.cursor());
         ClientStore.ClientPage page = ctx.store.listClients(max, after);
         String next = page.lastClientId() == null ? null
                 : Base64.getUrlEncoder().withoutPadding().encodeToString(page.lastClientId().getBytes(StandardCharsets.UTF_8));
-        return new ClientList(views(page.clients()), next);
+        Instant now = ctx.clock.instant();
+        List<ClientView> views = views(page.clients()).stream().filter(v -> filter.matches(v, now)).toList();
+        return new ClientList(views, next);
     }
 
     Object describe(DescribeRequest request) {
         if (request != null && request.clientId() != null) {
-            if (request.limit() != null || request.cursor() != null) {
-                throw new ValidationException("give either clientId (one client) or limit/cursor (the list), not both");
+            if (request.limit() != null || request.cursor() != null || request.filtered()) {
+                throw new ValidationException("give either clientId (one client) or limit/cursor/inGrace/"
+                        + "expiringWithinSeconds/usedWithinSeconds (the list), not both: drop clientId to filter"
+                        + " the list, or drop the list fields to describe one client");
             }
             return describe(request.clientId());
         }
-        return request == null ? list(null, null) : list(request.limit(), request.cursor());
+        return list(request == null ? new DescribeRequest(null, null, null) : request);
+    }
+
+    /**
+     * The list filters, validated. A client matches when every given filter holds: {@code inGrace}
+     * true and the token filters on one and the same live previous token; {@code inGrace} false on
+     * a client with no live previous token.
+     */
+    private record Filter(Boolean inGrace, Duration expiringWithin, Duration usedWithin, Duration lastUseInterval) {
+
+        static Filter of(DescribeRequest r, Duration lastUseInterval) {
+            Long expiring = Validation.windowSeconds(r.expiringWithinSeconds(), "expiringWithinSeconds");
+            Long used = Validation.windowSeconds(r.usedWithinSeconds(), "usedWithinSeconds");
+            if (Boolean.FALSE.equals(r.inGrace()) && (expiring != null || used != null)) {
+                throw new ValidationException("inGrace false (clients without a live previous token) never matches"
+                        + " expiringWithinSeconds or usedWithinSeconds, which are about a live previous token: set"
+                        + " inGrace to true or leave it out");
+            }
+            return new Filter(r.inGrace(), expiring == null ? null : Duration.ofSeconds(expiring),
+                    used == null ? null : Duration.ofSeconds(used), lastUseInterval);
+        }
+
+        boolean matches(ClientView v, Instant now) {
+            if (Boolean.FALSE.equals(inGrace)) {
+                return v.previousTokens().isEmpty();
+            }
+            if (inGrace == null && expiringWithin == null && usedWithin == null) {
+                return true;
+            }
+            return v.previousTokens().stream().anyMatch(p -> matches(p, now));
+        }
+
+        private boolean matches(PreviousTokenView p, Instant now) {
+            return (expiringWithin == null || !p.expiresAt().isAfter(now.plus(expiringWithin)))
+                    && (usedWithin == null || LastUse.possiblyWithin(p.lastUsedAt(), usedWithin, now, lastUseInterval));
+        }
     }
 
     private List<ClientView> views(List<ClientRecord> clients) {

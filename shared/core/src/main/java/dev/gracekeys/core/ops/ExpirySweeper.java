@@ -9,8 +9,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The daily sweep: announces previous tokens expiring within 24 h ({@code PreviousTokenExpiringSoon},
- * once per token), then removes those past their expiry (client pointer and token item in one
+ * The daily sweep: announces previous tokens expiring within its lead time ({@link #lead()}, 24 h by
+ * default, EXPIRING_SOON_LEAD_SECONDS in the function; {@code PreviousTokenExpiringSoon} with the
+ * token's {@code lastUsedAt}, once per token), then removes those past their expiry (client pointer and token item in one
  * transaction, {@code PreviousTokenExpired}). It reads only the sparse expiry index, page by page,
  * so its cost follows the number of such tokens, not the size of the table.
  *
@@ -40,20 +41,56 @@ import java.util.Objects;
  */
 public final class ExpirySweeper {
 
-    /** The lead time of {@code PreviousTokenExpiringSoon}. */
-    public static final Duration SOON = Duration.ofHours(24);
+    /** The default lead time of {@code PreviousTokenExpiringSoon} (EXPIRING_SOON_LEAD_SECONDS unset). */
+    public static final Duration DEFAULT_LEAD = Duration.ofHours(24);
+
+    /** The longest lead time: a year. */
+    public static final Duration MAX_LEAD = Duration.ofDays(365);
 
     private final SweepStore store;
     private final EventPublisher events;
     private final Clock clock;
     private final ChangeApplier changes;
+    private final Duration lead;
 
     /** @param clock the time expiries are compared with, and the deadline is measured by */
     public ExpirySweeper(SweepStore store, EventPublisher events, Clock clock) {
+        this(store, events, clock, DEFAULT_LEAD);
+    }
+
+    /**
+     * @param lead how long before its expiry a previous token is announced ({@code PreviousTokenExpiringSoon}):
+     *             the index query and the notice claim both use it
+     * @throws IllegalArgumentException when not 1 s..{@link #MAX_LEAD}
+     */
+    public ExpirySweeper(SweepStore store, EventPublisher events, Clock clock, Duration lead) {
         this.store = store;
         this.events = events;
         this.clock = clock;
         this.changes = new ChangeApplier(store, events);
+        this.lead = checkedLead(lead);
+    }
+
+    /**
+     * This sweeper with another lead time (EXPIRING_SOON_LEAD_SECONDS).
+     *
+     * @throws IllegalArgumentException when not 1 s..{@link #MAX_LEAD}
+     */
+    public ExpirySweeper withLead(Duration lead) {
+        return checkedLead(lead).equals(this.lead) ? this : new ExpirySweeper(store, events, clock, lead);
+    }
+
+    /** The lead time of {@code PreviousTokenExpiringSoon}. */
+    public Duration lead() {
+        return lead;
+    }
+
+    private static Duration checkedLead(Duration lead) {
+        if (lead == null || lead.toSeconds() < 1 || lead.compareTo(MAX_LEAD) > 0) {
+            throw new IllegalArgumentException("the expiring-soon lead time (EXPIRING_SOON_LEAD_SECONDS) must be 1.."
+                    + MAX_LEAD.toSeconds() + " seconds, got " + (lead == null ? "none" : lead.toSeconds()));
+        }
+        return lead;
     }
 
     /**
@@ -64,7 +101,7 @@ public final class ExpirySweeper {
      *                                                       before stands, and a new run continues
      */
     public SweepResult sweep() {
-        return new SweepRun(store, events, clock, changes, null).sweep();
+        return new SweepRun(store, events, clock, changes, lead, null).sweep();
     }
 
     /**
@@ -78,6 +115,6 @@ public final class ExpirySweeper {
      */
     public SweepResult sweep(Duration budget) {
         Objects.requireNonNull(budget, "budget");
-        return new SweepRun(store, events, clock, changes, clock.instant().plus(budget)).sweep();
+        return new SweepRun(store, events, clock, changes, lead, clock.instant().plus(budget)).sweep();
     }
 }

@@ -23,10 +23,19 @@ public final class Requests {
         }
     }
 
-    /** {@code graceSeconds} 0 (default) revokes now; more reschedules the previous token's expiry. */
-    public record RevokeRequest(String clientId, Long graceSeconds, String requestId) {
+    /**
+     * {@code graceSeconds} 0 (default) revokes now; more reschedules the previous token's expiry.
+     * {@code ifUnusedForSeconds} (optional) makes either conditional: refused with
+     * {@code PreviousTokenInUseException}, changing nothing, while a live previous token may have been
+     * used within that many seconds.
+     */
+    public record RevokeRequest(String clientId, Long graceSeconds, Long ifUnusedForSeconds, String requestId) {
+        public RevokeRequest(String clientId, Long graceSeconds, String requestId) {
+            this(clientId, graceSeconds, null, requestId);
+        }
+
         public RevokeRequest(String clientId, Long graceSeconds) {
-            this(clientId, graceSeconds, null);
+            this(clientId, graceSeconds, null, null);
         }
     }
 
@@ -36,7 +45,22 @@ public final class Requests {
         }
     }
 
-    /** One client by id, or a page of the list ({@code limit}, {@code cursor}). */
-    public record DescribeRequest(String clientId, Integer limit, String cursor) {
+    /**
+     * One client by id, or a page of the list ({@code limit}, {@code cursor}), optionally filtered:
+     * {@code inGrace} (has a live previous token, or with false has none), {@code expiringWithinSeconds}
+     * (a live previous token expires within that many seconds from now), {@code usedWithinSeconds} (a
+     * live previous token may have been used within that many seconds). The filters combine (AND,
+     * on the same previous token); a filtered page may hold fewer than {@code limit} clients.
+     */
+    public record DescribeRequest(String clientId, Integer limit, String cursor, Boolean inGrace,
+                                  Long expiringWithinSeconds, Long usedWithinSeconds) {
+        public DescribeRequest(String clientId, Integer limit, String cursor) {
+            this(clientId, limit, cursor, null, null, null);
+        }
+
+        /** Whether any list filter is given. */
+        public boolean filtered() {
+            return inGrace != null || expiringWithinSeconds != null || usedWithinSeconds != null;
+        }
     }
 }

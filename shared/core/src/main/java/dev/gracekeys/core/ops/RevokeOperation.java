@@ -1,15 +1,18 @@
 package dev.gracekeys.core.ops;
 
 import dev.gracekeys.core.ConcurrentModificationException;
+import dev.gracekeys.core.PreviousTokenInUseException;
 import dev.gracekeys.core.ValidationException;
 import dev.gracekeys.core.model.ClientRecord;
 import dev.gracekeys.core.model.Times;
+import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.ops.Requests.RevokeRequest;
 import dev.gracekeys.core.ops.Results.PreviousToken;
 import dev.gracekeys.core.ops.Results.RevokeResult;
 import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.Replay;
+import dev.gracekeys.core.token.TokenKey;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +20,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** revoke-old: ends a client's previous token now, or reschedules its expiry ({@code graceSeconds}). */
+/**
+ * revoke-old: ends a client's previous token now, or reschedules its expiry ({@code graceSeconds});
+ * with {@code ifUnusedForSeconds}, either only while no live previous token may have been used within
+ * that many seconds ({@code PreviousTokenInUseException} otherwise, changing nothing).
+ */
 final class RevokeOperation {
 
     private final OpsContext ctx;
@@ -32,8 +39,10 @@ final class RevokeOperation {
         }
         String clientId = Validation.clientId(request.clientId());
         Duration grace = Validation.graceSeconds(request.graceSeconds(), ctx.config.maxGrace(), Duration.ZERO);
+        Long ifUnusedFor = Validation.windowSeconds(request.ifUnusedForSeconds(), "ifUnusedForSeconds");
         String requestId = ctx.requestId(request.requestId());
-        String fingerprint = OpsContext.fingerprint("revoke-old", clientId, grace.toSeconds());
+        String fingerprint = ifUnusedFor == null ? OpsContext.fingerprint("revoke-old", clientId, grace.toSeconds())
+                : OpsContext.fingerprint("revoke-old", clientId, grace.toSeconds(), "ifUnusedFor", ifUnusedFor);
         Instant now = ctx.now();
         RevokeResult replayed = replayed(requestId, fingerprint, now);
         if (replayed != null) {
@@ -47,6 +56,10 @@ final class RevokeOperation {
             }
             return new RevokeResult(clientId, false, null,
                     "Client " + clientId + " has no previous token in its grace window: nothing to revoke.");
+        }
+        if (ifUnusedFor != null) {
+            // Before any write, and never recorded as a replay: a resend of a refused call is checked afresh.
+            refuseWhileInUse(clientId, live, Duration.ofSeconds(ifUnusedFor), now);
         }
         TokenRef newest = live.get(0);
         ClientChange change;
@@ -73,6 +86,38 @@ final class RevokeOperation {
             throw e;
         }
         return result;
+    }
+
+    /**
+     * The {@code ifUnusedForSeconds} guard: refuses while a live previous token may have been used
+     * within {@code window} (see {@link LastUse}: the recorded last use lags the real one by up to
+     * LAST_USE_INTERVAL_SECONDS, so that much is added).
+     */
+    private void refuseWhileInUse(String clientId, List<TokenRef> live, Duration window, Instant now) {
+        Map<TokenKey, TokenRecord> tokens = ctx.store.findTokens(live.stream().map(TokenRef::key).toList());
+        Duration interval = ctx.config.lastUseInterval();
+        TokenRef inUse = null;
+        Instant lastUsed = null;
+        for (TokenRef ref : live) {
+            TokenRecord t = tokens.get(ref.key());
+            Instant at = t == null ? null : t.lastUsedAt();
+            if (LastUse.possiblyWithin(at, window, now, interval) && (lastUsed == null || at.isAfter(lastUsed))) {
+                inUse = ref;
+                lastUsed = at;
+            }
+        }
+        if (inUse == null) {
+            return;
+        }
+        long ago = Math.max(0, Duration.between(lastUsed, now).toSeconds());
+        throw new PreviousTokenInUseException("Previous token " + inUse.tokenId() + " of client " + clientId
+                + " was last used at " + Times.format(lastUsed) + " (" + ago + " s ago; last use is recorded at"
+                + " most once every " + interval.toSeconds() + " s, LAST_USE_INTERVAL_SECONDS, so it may have been"
+                + " used until " + Times.format(lastUsed.plus(interval)) + "), within ifUnusedForSeconds="
+                + window.toSeconds() + ": nothing was changed. Wait until "
+                + Times.format(LastUse.unusedFrom(lastUsed, window, interval)) + " and call again if it is no"
+                + " longer used (describe with usedWithinSeconds lists who still uses a previous token), or drop"
+                + " ifUnusedForSeconds to revoke it anyway.");
     }
 
     private RevokeResult replayed(String requestId, String fingerprint, Instant now) {

@@ -26,7 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One run of the {@link ExpirySweeper}: announces what expires within 24 h, then removes what has
+ * One run of the {@link ExpirySweeper}: announces what expires within the lead time, then removes what has
  * expired, each step paced by a {@link SweepPace}; counts what it did.
  */
 final class SweepRun {
@@ -49,13 +49,17 @@ final class SweepRun {
     private final ChangeApplier changes;
     private final Instant now;
     private final SweepPace steps;
+    /** The one lead time of this run: what it reads from the index is what it claims and announces. */
+    private final Duration lead;
     private int expired;
     private int expiringSoon;
     private int announced;
 
     /** @param deadline null for none */
-    SweepRun(SweepStore store, EventPublisher events, Clock clock, ChangeApplier changes, Instant deadline) {
+    SweepRun(SweepStore store, EventPublisher events, Clock clock, ChangeApplier changes, Duration lead,
+             Instant deadline) {
         this.store = store;
+        this.lead = lead;
         this.events = events;
         this.changes = changes;
         this.now = Times.second(clock.instant());
@@ -71,13 +75,13 @@ final class SweepRun {
                     + " soon checked so far). The table is consistent: run expire-sweep again and it continues"
                     + " where this run stopped", expired, expiringSoon);
         }
-        LOG.info("expiry sweep: {} expired previous token(s) removed, {} expiring within 24 h ({} announced"
-                + " by this run), complete={}", expired, expiringSoon, announced, complete);
+        LOG.info("expiry sweep: {} expired previous token(s) removed, {} expiring within {} s ({} announced"
+                + " by this run), complete={}", expired, expiringSoon, lead.toSeconds(), announced, complete);
         return new SweepResult(expired, expiringSoon, now, complete);
     }
 
     private End announceExpiringSoon() {
-        Iterator<ExpiringToken> tokens = store.previousTokensExpiring(now, now.plus(ExpirySweeper.SOON)).iterator();
+        Iterator<ExpiringToken> tokens = store.previousTokensExpiring(now, now.plus(lead)).iterator();
         Deque<ExpiringToken> toClaim = new ArrayDeque<>();
         while (steps.mayStart()) {
             try {

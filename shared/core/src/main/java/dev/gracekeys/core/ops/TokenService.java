@@ -78,6 +78,9 @@ public final class TokenService {
      *
      * @throws dev.gracekeys.core.ValidationException        on bad input, or a requestId reused for another request
      * @throws dev.gracekeys.core.ClientNotFoundException    when the client does not exist
+     * @throws dev.gracekeys.core.PreviousTokenInUseException with {@code ifUnusedForSeconds}, while a live previous
+     *                                                       token may have been used within that many seconds
+     *                                                       (nothing written, nothing recorded for a resend)
      * @throws dev.gracekeys.core.ConcurrentModificationException when another request changed the client meanwhile
      * @throws dev.gracekeys.core.StoreUnavailableException  when the store does not answer
      */

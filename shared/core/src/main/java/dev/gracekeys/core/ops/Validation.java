@@ -119,6 +119,27 @@ public final class Validation {
         return limit;
     }
 
+    /** The largest number of seconds a filter or guard takes: ten years. */
+    public static final long MAX_WINDOW_SECONDS = 315_360_000L;
+
+    /**
+     * A window in seconds of a filter or guard ({@code expiringWithinSeconds}, {@code usedWithinSeconds},
+     * {@code ifUnusedForSeconds}); {@code null} stays null (not given).
+     *
+     * @throws dev.gracekeys.core.ValidationException when negative or above {@value #MAX_WINDOW_SECONDS},
+     *                                                naming {@code field}
+     */
+    public static Long windowSeconds(Long seconds, String field) {
+        if (seconds == null) {
+            return null;
+        }
+        if (seconds < 0 || seconds > MAX_WINDOW_SECONDS) {
+            throw new ValidationException(field + " must be a whole number of seconds 0.." + MAX_WINDOW_SECONDS
+                    + " (e.g. 3600 for an hour), got " + seconds);
+        }
+        return seconds;
+    }
+
     /**
      * A required flag.
      *

@@ -54,12 +54,26 @@ final class Template {
 
     /** The repository's template.yaml. */
     static Template load() {
-        Path file = LambdaTestKit.repoRoot().resolve("template.yaml");
+        return parse(text());
+    }
+
+    /** The repository's template.yaml as text (a test may change it and {@link #parse} the result). */
+    static String text() {
+        Path file = file0();
         try {
-            return new Template(file, CloudFormationYaml.parse(Files.readString(file, StandardCharsets.UTF_8)));
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
+    }
+
+    /** A template from text, reported as template.yaml (for tests of the checks themselves). */
+    static Template parse(String yaml) {
+        return new Template(file0(), CloudFormationYaml.parse(yaml));
+    }
+
+    private static Path file0() {
+        return LambdaTestKit.repoRoot().resolve("template.yaml");
     }
 
     Path file() {

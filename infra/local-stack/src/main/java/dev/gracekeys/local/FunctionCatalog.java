@@ -37,7 +37,7 @@ public final class FunctionCatalog {
     /** Set on every function (the template's Globals). */
     private static final List<String> GLOBAL_ENVIRONMENT = List.of("TABLE_NAME", "TOKEN_PREFIX",
             "MAX_PREVIOUS_TOKENS", "DEFAULT_GRACE_SECONDS", "MAX_GRACE_SECONDS", "LEGACY_KEY_PATTERN",
-            "VERIFY_TIMEOUT_MILLIS", "LAST_USE_INTERVAL_SECONDS");
+            "VERIFY_TIMEOUT_MILLIS", "LAST_USE_INTERVAL_SECONDS", "METRICS_NAMESPACE");
     private static final List<String> PEPPER = List.of("PEPPER_SECRET_ID", "PEPPER_REFRESH_SECONDS");
     private static final List<String> EVENTS = List.of("EVENT_BUS_NAME");
 
@@ -55,8 +55,8 @@ public final class FunctionCatalog {
         add("backfill", 1024, 900,
                 "Imports legacy keys as the first token of new clients; idempotent, never overwrites.", EVENTS, PEPPER);
         add("expire-sweep", 512, 300,
-                "Daily; removes expired previous tokens and reports those expiring within 24 h.", EVENTS,
-                List.of("SWEEP_DEADLINE_MARGIN_MILLIS"));
+                "Daily; removes expired previous tokens and reports those expiring within the lead time (default 24 h).", EVENTS,
+                List.of("SWEEP_DEADLINE_MARGIN_MILLIS", "EXPIRING_SOON_LEAD_SECONDS"));
         if (!SPECS.keySet().equals(Functions.HANDLERS.keySet())) {
             throw new IllegalStateException("FunctionCatalog and Functions.HANDLERS name different functions");
         }

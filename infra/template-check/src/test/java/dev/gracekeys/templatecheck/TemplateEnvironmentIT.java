@@ -142,6 +142,28 @@ class TemplateEnvironmentIT {
         }
     }
 
+    /**
+     * ExpiringSoonLeadSeconds is EXPIRING_SOON_LEAD_SECONDS on the sweep, with the code's default and
+     * exactly the range the sweep accepts.
+     */
+    @Test
+    void expiringSoonLeadSeconds_hasTheCodesDefault_andTheRangeTheSweepAccepts() {
+        Template template = Template.load();
+        Map<String, Object> parameter = template.parameter("ExpiringSoonLeadSeconds");
+        assertEquals((int) dev.gracekeys.core.ops.ExpirySweeper.DEFAULT_LEAD.toSeconds(), parameter.get("Default"));
+        int min = (Integer) parameter.get("MinValue");
+        int max = (Integer) parameter.get("MaxValue");
+        assertEquals(1, min);
+        assertEquals(dev.gracekeys.core.ops.ExpirySweeper.MAX_LEAD.toSeconds(), (long) max);
+        dev.gracekeys.core.ops.ExpirySweeper sweeper = new dev.gracekeys.core.ops.ExpirySweeper(
+                new dev.gracekeys.core.store.memory.InMemoryStore(), dev.gracekeys.core.events.EventPublisher.NONE,
+                java.time.Clock.systemUTC());
+        assertDoesNotThrow(() -> sweeper.withLead(java.time.Duration.ofSeconds(min)));
+        assertDoesNotThrow(() -> sweeper.withLead(java.time.Duration.ofSeconds(max)));
+        assertThrows(IllegalArgumentException.class, () -> sweeper.withLead(java.time.Duration.ofSeconds(min - 1)));
+        assertThrows(IllegalArgumentException.class, () -> sweeper.withLead(java.time.Duration.ofSeconds(max + 1L)));
+    }
+
     /** Builds the functions' pepper ring as their context does, with this refresh interval. */
     private static void pepperRing(int refreshSeconds) {
         Settings settings = Settings.of(Map.of(

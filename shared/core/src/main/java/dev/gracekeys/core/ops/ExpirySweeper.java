@@ -1,6 +1,7 @@
 package dev.gracekeys.core.ops;
 
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.ops.Results.SweepResult;
 import dev.gracekeys.core.store.SweepStore;
 
@@ -47,13 +48,20 @@ public final class ExpirySweeper {
     private final EventPublisher events;
     private final Clock clock;
     private final ChangeApplier changes;
+    private final Metrics metrics;
 
     /** @param clock the time expiries are compared with, and the deadline is measured by */
     public ExpirySweeper(SweepStore store, EventPublisher events, Clock clock) {
+        this(store, events, clock, Metrics.NONE);
+    }
+
+    /** As above, counting runs, notices and expiries in {@code metrics}. */
+    public ExpirySweeper(SweepStore store, EventPublisher events, Clock clock, Metrics metrics) {
         this.store = store;
         this.events = events;
         this.clock = clock;
-        this.changes = new ChangeApplier(store, events);
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.changes = new ChangeApplier(store, events, metrics);
     }
 
     /**
@@ -64,7 +72,7 @@ public final class ExpirySweeper {
      *                                                       before stands, and a new run continues
      */
     public SweepResult sweep() {
-        return new SweepRun(store, events, clock, changes, null).sweep();
+        return new SweepRun(store, events, clock, changes, null, metrics).sweep();
     }
 
     /**
@@ -78,6 +86,6 @@ public final class ExpirySweeper {
      */
     public SweepResult sweep(Duration budget) {
         Objects.requireNonNull(budget, "budget");
-        return new SweepRun(store, events, clock, changes, clock.instant().plus(budget)).sweep();
+        return new SweepRun(store, events, clock, changes, clock.instant().plus(budget), metrics).sweep();
     }
 }

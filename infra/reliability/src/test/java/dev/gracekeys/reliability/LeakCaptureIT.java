@@ -97,6 +97,9 @@ class LeakCaptureIT {
                 story.storeFailures(new LambdaTestKit(table).with("PEPPER", pepperB64)
                         .with("DYNAMODB_ENDPOINT", "http://127.0.0.1:9").with("VERIFY_TIMEOUT_MILLIS", "300"),
                         new LambdaTestKit(table).with("PEPPER", pepperB64).with("TABLE_NAME", "no-such-table"));
+                Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
+                assertTrue(mdc == null || mdc.isEmpty(), "every invocation cleared its MDC: " + mdc);
+                story.refusingBus(kit);
                 // Every event also as the production log-line publisher writes it (no EVENT_BUS_NAME).
                 new LoggingEventPublisher().publish(kit.events.events());
                 story.phases += ", store failures " + (System.nanoTime() - t2) / 1_000_000 + " ms";
@@ -162,6 +165,7 @@ class LeakCaptureIT {
                 + " -> " + findings.size() + " leaks (" + story.phases + ")");
 
         assertEquals(List.of(), findings, "secrets leaked");
+        Signals.check(captured);
         // The capture really captured: the INFO lines of the sweep and the backfill, the DEBUG deny reasons.
         assertTrue(captured.contains("expiry sweep:"), "the sweep's log line was captured");
         assertTrue(captured.contains("backfill progress"), "the backfill's log line was captured");
@@ -403,6 +407,61 @@ class LeakCaptureIT {
 
     // ---------------------------------------------------------------- the story
 
+    /** What the handlers wrote to stdout: JSON lines, EMF metric lines among them. */
+    static final class Signals {
+        static void check(String captured) throws Exception {
+            java.util.Set<String> seen = new java.util.TreeSet<>();
+            int invocationLines = 0;
+            JsonNodeHolder verify = new JsonNodeHolder();
+            for (String line : captured.split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode j;
+                try {
+                    j = JSON.readTree(line);
+                } catch (Exception e) {
+                    throw new AssertionError("not a JSON line: " + line, e);
+                }
+                assertTrue(j.isObject() && j.hasNonNull("timestamp") && j.hasNonNull("level") && j.hasNonNull("message")
+                        && j.hasNonNull("logger"), "a JSON log line with timestamp/level/message/logger: " + line);
+                if (j.has("awsRequestId")) {
+                    invocationLines++;
+                    assertTrue(j.hasNonNull("functionName"), "an invocation's line names its function: " + line);
+                }
+                com.fasterxml.jackson.databind.JsonNode aws = j.get("_aws");
+                if (aws != null) {
+                    for (com.fasterxml.jackson.databind.JsonNode d : aws.get("CloudWatchMetrics")) {
+                        assertEquals("GraceKeys", d.get("Namespace").asText(), line);
+                        assertFalse(d.get("Dimensions").toString().contains("clientId"), "clientId is no dimension: " + line);
+                        for (com.fasterxml.jackson.databind.JsonNode m : d.get("Metrics")) {
+                            String name = m.get("Name").asText();
+                            seen.add(name);
+                            assertTrue(j.get(name).isNumber(), "the value of " + name + " at the root: " + line);
+                        }
+                    }
+                    if (j.has("VerifyDecisions") && j.get("Outcome").asText().startsWith("Allowed")) {
+                        assertTrue(j.has("VerifyLatency") && j.hasNonNull("clientId") && j.hasNonNull("awsRequestId"),
+                                "an allowed verify: decision, latency and clientId on one line: " + line);
+                        verify.node = j;
+                    }
+                }
+            }
+            java.util.Set<String> catalogue = new java.util.TreeSet<>();
+            for (dev.gracekeys.core.metrics.Metric m : dev.gracekeys.core.metrics.Metric.values()) {
+                catalogue.add(m.metricName());
+            }
+            assertEquals(catalogue, seen, "every metric of the catalogue, emitted by a real handler path");
+            assertTrue(verify.node != null, "an allowed verify's EMF line was seen");
+            assertTrue(invocationLines > 0, "lines carry the invocation's awsRequestId");
+            assertTrue(captured.contains("\"message\":\"previous token expiring soon\""), "the sweep's notice line");
+        }
+
+        private static final class JsonNodeHolder {
+            com.fasterxml.jackson.databind.JsonNode node;
+        }
+    }
+
     /** Drives the handlers; collects tokens, keys, stored key hashes, messages and responses. */
     static final class Story {
         final LambdaTestKit kit;
@@ -428,6 +487,28 @@ class LeakCaptureIT {
 
         static final List<String> ALL = List.of("rotate", "revoke-old", "describe", "set-status", "backfill",
                 "expire-sweep", "verify-authorizer");
+
+        /**
+         * One rotate through the production event publisher, to a bus that refuses every entry
+         * (the publisher gives up and counts EventPublishFailures; the rotation itself stands).
+         */
+        void refusingBus(LambdaTestKit k) throws Exception {
+            try (dev.gracekeys.testkit.LoopbackAws bus = new dev.gracekeys.testkit.LoopbackAws((op, body) ->
+                    dev.gracekeys.testkit.LoopbackAws.Reply.ok("{\"FailedEntryCount\":1,\"Entries\":[{\"ErrorCode\":"
+                            + "\"InternalFailure\",\"ErrorMessage\":\"x\"}]}"))) {
+                Map<String, String> settings = new LinkedHashMap<>(k.settings());
+                settings.put("EVENT_BUS_NAME", "gk-events");
+                settings.put("EVENTBRIDGE_ENDPOINT", bus.endpoint().toString());
+                io.micronaut.context.ApplicationContextBuilder context = new io.micronaut.function.aws.LambdaApplicationContextBuilder();
+                context.singletons(dev.gracekeys.lambda.Settings.of(settings), k.clock,
+                        (dev.gracekeys.aws.eventbridge.EventBridgePublisher.Backoff) attempt -> { });
+                try (RotateHandler rotate = new RotateHandler(context)) {
+                    Map<String, Object> out = raw(rotate).handleRequest(Map.of("clientId", "LEAKBUS", "create", true),
+                            LambdaTestKit.lambdaContext());
+                    tokens.add((String) out.get("token"));
+                }
+            }
+        }
 
         /** Starts the named functions' handlers (each its own Micronaut context) over {@code k}. */
         void open(LambdaTestKit k, List<String> names) {

@@ -134,4 +134,24 @@ class EmfMetricsTest {
         assertEquals("after refresh", lines.get(0).get("message").asText());
         assertTrue(lines.get(0).get("timestamp").asText().endsWith("Z"), "RFC 3339 UTC");
     }
+
+    @Test
+    void theLevelProperty_quietsTheLog_butNeverTheMetricLines() throws Exception {
+        System.setProperty(dev.gracekeys.lambda.logging.JsonLogConfigurator.LEVEL_PROPERTY, "WARN");
+        try {
+            new LogbackLoggingSystem(null, null).refresh();
+            LoggerFactory.getLogger("dev.gracekeys.test").info("chatter");
+            LoggerFactory.getLogger("dev.gracekeys.test").warn("a warning");
+            EmfMetrics.create("GraceKeys-test", clock).count(Metric.ROTATIONS, null);
+        } finally {
+            System.clearProperty(dev.gracekeys.lambda.logging.JsonLogConfigurator.LEVEL_PROPERTY);
+            new LogbackLoggingSystem(null, null).refresh();
+        }
+        List<JsonNode> lines = lines();
+        assertEquals(2, lines.size(), bytes.toString(StandardCharsets.UTF_8));
+        assertEquals("a warning", lines.get(0).get("message").asText());
+        assertEquals(1, lines.get(1).get("Rotations").asLong(), "the metric line, at INFO, still written");
+        LoggerFactory.getLogger("dev.gracekeys.test").info("INFO again");
+        assertEquals("INFO again", lines().get(2).get("message").asText());
+    }
 }

@@ -16,14 +16,18 @@ import net.logstash.logback.fieldnames.LogstashFieldNames;
  * {@code logger}, {@code functionName} (once), the MDC ({@code awsRequestId}, and {@code clientId},
  * {@code tokenId} where an invocation knows them), a line's own key/values, and {@code stack_trace}.
  *
- * <p>The level is {@code AWS_LAMBDA_LOG_LEVEL} (Lambda's ApplicationLogLevel), INFO by default; the
- * metric lines ({@link #METRICS_LOGGER}) are written at INFO whatever it says. Micronaut's
+ * <p>The level is {@code AWS_LAMBDA_LOG_LEVEL} (Lambda's ApplicationLogLevel), INFO by default; a JVM
+ * outside Lambda (the benchmarks' harnesses and probes) sets it with the system property
+ * {@value #LEVEL_PROPERTY}, which wins over the variable; the metric lines ({@link #METRICS_LOGGER}) are written at INFO whatever it says. Micronaut's
  * LogbackLoggingSystem, when it refreshes, runs this configurator again (it looks for one first).
  */
 public class JsonLogConfigurator extends ContextAwareBase implements Configurator {
 
     /** The logger EMF lines go to (see {@code EmfMetrics}). */
     public static final String METRICS_LOGGER = "gracekeys.metrics";
+
+    /** The system property that sets the level where no Lambda environment does. */
+    public static final String LEVEL_PROPERTY = "gracekeys.logLevel";
 
     /** The Lambda runtime's variable with the function's name. */
     static final String FUNCTION_NAME_VARIABLE = "AWS_LAMBDA_FUNCTION_NAME";
@@ -52,7 +56,8 @@ public class JsonLogConfigurator extends ContextAwareBase implements Configurato
         out.start();
 
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.toLevel(System.getenv("AWS_LAMBDA_LOG_LEVEL"), Level.INFO));
+        root.setLevel(Level.toLevel(System.getProperty(LEVEL_PROPERTY, System.getenv("AWS_LAMBDA_LOG_LEVEL")),
+                Level.INFO));
         root.addAppender(out);
         // Metrics are not chatter: a quieter ApplicationLogLevel must not drop them here.
         context.getLogger(METRICS_LOGGER).setLevel(Level.INFO);

@@ -1,5 +1,6 @@
 package dev.gracekeys.bench;
 
+import dev.gracekeys.lambda.logging.JsonLogConfigurator;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,9 +46,10 @@ final class Cli {
      * stderr, prints the figures on stdout, and exits (0, or 1 on failure, 2 on a bad argument).
      */
     static void main(String[] args, String usage, Map<String, String> defaults, Body body) {
-        // Before any logger exists: only warnings and errors, and those on stderr (slf4j-simple).
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        // Before any logger exists: only warnings and errors (logback, configured by the functions'
+        // JsonLogConfigurator), and those on stderr (System.out is stderr below, before any line).
+        if (System.getProperty(JsonLogConfigurator.LEVEL_PROPERTY) == null) {
+            System.setProperty(JsonLogConfigurator.LEVEL_PROPERTY, "WARN");
         }
         PrintStream figures = System.out;
         Map<String, String> values = new LinkedHashMap<>(defaults);

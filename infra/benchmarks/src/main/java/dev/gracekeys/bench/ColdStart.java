@@ -1,6 +1,7 @@
 package dev.gracekeys.bench;
 
 
+import dev.gracekeys.lambda.logging.JsonLogConfigurator;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -131,7 +132,7 @@ public final class ColdStart {
                 command.add(f);
             }
         }
-        command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, probe.getName()));
+        command.addAll(List.of("-D" + JsonLogConfigurator.LEVEL_PROPERTY + "=WARN", "-cp", classpath, probe.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().clear();

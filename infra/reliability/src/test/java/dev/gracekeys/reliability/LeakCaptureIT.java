@@ -97,6 +97,9 @@ class LeakCaptureIT {
                 story.storeFailures(new LambdaTestKit(table).with("PEPPER", pepperB64)
                         .with("DYNAMODB_ENDPOINT", "http://127.0.0.1:9").with("VERIFY_TIMEOUT_MILLIS", "300"),
                         new LambdaTestKit(table).with("PEPPER", pepperB64).with("TABLE_NAME", "no-such-table"));
+                Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
+                assertTrue(mdc == null || mdc.isEmpty(), "every invocation cleared its MDC: " + mdc);
+                story.refusingBus(kit);
                 // Every event also as the production log-line publisher writes it (no EVENT_BUS_NAME).
                 new LoggingEventPublisher().publish(kit.events.events());
                 story.phases += ", store failures " + (System.nanoTime() - t2) / 1_000_000 + " ms";
@@ -162,6 +165,7 @@ class LeakCaptureIT {
                 + " -> " + findings.size() + " leaks (" + story.phases + ")");
 
         assertEquals(List.of(), findings, "secrets leaked");
+        Signals.check(captured, story.invoked);
         // The capture really captured: the INFO lines of the sweep and the backfill, the DEBUG deny reasons.
         assertTrue(captured.contains("expiry sweep:"), "the sweep's log line was captured");
         assertTrue(captured.contains("backfill progress"), "the backfill's log line was captured");
@@ -403,6 +407,87 @@ class LeakCaptureIT {
 
     // ---------------------------------------------------------------- the story
 
+    /**
+     * What the handlers wrote to stdout: JSON lines, EMF metric lines among them. A line written
+     * inside a {@code handleRequest} invocation carries that invocation's {@code awsRequestId} and
+     * {@code functionName} (as on AWS, where every invocation goes through {@code handleRequest});
+     * the test's direct {@code execute()} calls (a shortcut that skips the Context) are marked
+     * {@link Story#SHORTCUT} in the MDC instead, and must carry no request id.
+     *
+     * @param invoked every request id the test invoked a handler with, and the function it named
+     */
+    static final class Signals {
+        static void check(String captured, Map<String, String> invoked) throws Exception {
+            java.util.Set<String> seen = new java.util.TreeSet<>();
+            int invocationLines = 0;
+            int shortcutVerifies = 0;
+            JsonNodeHolder verify = new JsonNodeHolder();
+            for (String line : captured.split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode j;
+                try {
+                    j = JSON.readTree(line);
+                } catch (Exception e) {
+                    throw new AssertionError("not a JSON line: " + line, e);
+                }
+                assertTrue(j.isObject() && j.hasNonNull("timestamp") && j.hasNonNull("level") && j.hasNonNull("message")
+                        && j.hasNonNull("logger"), "a JSON log line with timestamp/level/message/logger: " + line);
+                boolean shortcut = j.has(Story.SHORTCUT);
+                if (j.has("awsRequestId")) {
+                    invocationLines++;
+                    String fn = invoked.get(j.get("awsRequestId").asText());
+                    assertTrue(fn != null, "a request id the test invoked a handler with: " + line);
+                    assertTrue(j.hasNonNull("functionName") && fn.equals(j.get("functionName").asText()),
+                            "an invocation's line names its function (" + fn + "): " + line);
+                    assertFalse(shortcut, "a handleRequest invocation starts with a cleared MDC: " + line);
+                }
+                com.fasterxml.jackson.databind.JsonNode aws = j.get("_aws");
+                if (aws != null) {
+                    for (com.fasterxml.jackson.databind.JsonNode d : aws.get("CloudWatchMetrics")) {
+                        assertEquals("GraceKeys", d.get("Namespace").asText(), line);
+                        assertFalse(d.get("Dimensions").toString().contains("clientId"), "clientId is no dimension: " + line);
+                        for (com.fasterxml.jackson.databind.JsonNode m : d.get("Metrics")) {
+                            String name = m.get("Name").asText();
+                            seen.add(name);
+                            assertTrue(j.get(name).isNumber(), "the value of " + name + " at the root: " + line);
+                        }
+                    }
+                    if (j.has("VerifyDecisions")) {
+                        // Every verify is one of the two: inside a handleRequest, or the test's shortcut.
+                        assertTrue(shortcut != j.hasNonNull("awsRequestId"),
+                                "a verify line carries its invocation's awsRequestId, or is the test's execute(): "
+                                        + line);
+                        if (j.get("Outcome").asText().startsWith("Allowed")) {
+                            assertTrue(j.has("VerifyLatency") && j.hasNonNull("clientId"),
+                                    "an allowed verify: decision, latency and clientId on one line: " + line);
+                            if (shortcut) {
+                                shortcutVerifies++;
+                            } else {
+                                assertEquals("verify-authorizer", j.get("functionName").asText(), line);
+                                verify.node = j;
+                            }
+                        }
+                    }
+                }
+            }
+            java.util.Set<String> catalogue = new java.util.TreeSet<>();
+            for (dev.gracekeys.core.metrics.Metric m : dev.gracekeys.core.metrics.Metric.values()) {
+                catalogue.add(m.metricName());
+            }
+            assertEquals(catalogue, seen, "every metric of the catalogue, emitted by a real handler path");
+            assertTrue(verify.node != null, "an allowed verify's EMF line, inside a handleRequest, was seen");
+            assertTrue(shortcutVerifies > 0, "the shortcut's allowed verifies were told apart");
+            assertTrue(invocationLines > 0, "lines carry the invocation's awsRequestId");
+            assertTrue(captured.contains("\"message\":\"previous token expiring soon\""), "the sweep's notice line");
+        }
+
+        private static final class JsonNodeHolder {
+            com.fasterxml.jackson.databind.JsonNode node;
+        }
+    }
+
     /** Drives the handlers; collects tokens, keys, stored key hashes, messages and responses. */
     static final class Story {
         final LambdaTestKit kit;
@@ -417,6 +502,13 @@ class LeakCaptureIT {
         final List<MicronautRequestHandler<?, ?>> open = new ArrayList<>();
         VerifyAuthorizerHandler authorizer;
         int invocations;
+        /** The request id of every handleRequest the story made, and the function it invoked. */
+        final Map<String, String> invoked = new java.util.concurrent.ConcurrentHashMap<>();
+        /**
+         * MDC key set before the test's direct {@code authorizer.execute(...)} calls, which skip
+         * {@code handleRequest} (and so its Context): their lines carry it instead of a request id.
+         */
+        static final String SHORTCUT = "testShortcut";
         int fuzzEvents;
         int fuzzPayloads;
         String phases = "";
@@ -428,6 +520,28 @@ class LeakCaptureIT {
 
         static final List<String> ALL = List.of("rotate", "revoke-old", "describe", "set-status", "backfill",
                 "expire-sweep", "verify-authorizer");
+
+        /**
+         * One rotate through the production event publisher, to a bus that refuses every entry
+         * (the publisher gives up and counts EventPublishFailures; the rotation itself stands).
+         */
+        void refusingBus(LambdaTestKit k) throws Exception {
+            try (dev.gracekeys.testkit.LoopbackAws bus = new dev.gracekeys.testkit.LoopbackAws((op, body) ->
+                    dev.gracekeys.testkit.LoopbackAws.Reply.ok("{\"FailedEntryCount\":1,\"Entries\":[{\"ErrorCode\":"
+                            + "\"InternalFailure\",\"ErrorMessage\":\"x\"}]}"))) {
+                Map<String, String> settings = new LinkedHashMap<>(k.settings());
+                settings.put("EVENT_BUS_NAME", "gk-events");
+                settings.put("EVENTBRIDGE_ENDPOINT", bus.endpoint().toString());
+                io.micronaut.context.ApplicationContextBuilder context = new io.micronaut.function.aws.LambdaApplicationContextBuilder();
+                context.singletons(dev.gracekeys.lambda.Settings.of(settings), k.clock,
+                        (dev.gracekeys.aws.eventbridge.EventBridgePublisher.Backoff) attempt -> { });
+                try (RotateHandler rotate = new RotateHandler(context)) {
+                    Map<String, Object> out = raw(rotate).handleRequest(Map.of("clientId", "LEAKBUS", "create", true),
+                            context("rotate"));
+                    tokens.add((String) out.get("token"));
+                }
+            }
+        }
 
         /** Starts the named functions' handlers (each its own Micronaut context) over {@code k}. */
         void open(LambdaTestKit k, List<String> names) {
@@ -462,7 +576,7 @@ class LeakCaptureIT {
         Map<String, Object> call(String fn, Object payload) {
             invocations++;
             try {
-                Map<String, Object> out = fns.get(fn).handleRequest(payload, LambdaTestKit.lambdaContext());
+                Map<String, Object> out = fns.get(fn).handleRequest(payload, context(fn));
                 Map<String, Object> shown = new LinkedHashMap<>(out);
                 if (fn.equals("rotate") && out.get("token") instanceof String t) {
                     tokens.add(t);
@@ -478,6 +592,19 @@ class LeakCaptureIT {
                 messages.add(b.toString());
                 return null;
             }
+        }
+
+        /** As Lambda gives one to each invocation: the function's name and a new request id. */
+        com.amazonaws.services.lambda.runtime.Context context(String fn) {
+            String requestId = java.util.UUID.randomUUID().toString();
+            invoked.put(requestId, fn);
+            return dev.gracekeys.testkit.LambdaContext.of(fn).withRequestId(requestId);
+        }
+
+        /** The test's shortcut past handleRequest: no Context, so its lines are marked instead. */
+        Map<String, Object> execute(Object event) {
+            org.slf4j.MDC.put(SHORTCUT, "execute"); // execute() clears the MDC when it returns
+            return authorizer.execute(event);
         }
 
         private static String json(Object o) {
@@ -647,7 +774,7 @@ class LeakCaptureIT {
                     FuzzAuthorizerIT.Category c = garbage[i % garbage.length];
                     Object event = gen.make(c).event();
                     fuzzEvents++;
-                    Map<String, Object> out = i < 200 ? call("verify-authorizer", event) : authorizer.execute(event);
+                    Map<String, Object> out = i < 200 ? call("verify-authorizer", event) : execute(event);
                     if (out == null || FuzzAuthorizerIT.isAllowed(out)) {
                         surprises.add("fuzzed authorizer event " + c + " was " + (out == null ? "an error" : "allowed"));
                     }
@@ -697,7 +824,7 @@ class LeakCaptureIT {
         }
 
         private boolean isAllowed(String token) {
-            Map<String, Object> out = authorizer.execute(Map.of("version", "2.0", "headers",
+            Map<String, Object> out = execute(Map.of("version", "2.0", "headers",
                     Map.of("authorization", "Bearer " + token)));
             return FuzzAuthorizerIT.isAllowed(out);
         }

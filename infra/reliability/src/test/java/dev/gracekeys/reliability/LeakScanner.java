@@ -85,9 +85,10 @@ final class LeakScanner {
     // ---------------------------------------------------------------- capture
 
     /**
-     * Redirects System.out and System.err (slf4j-simple writes to the current System.err at each
-     * line) into memory until closed, and lowers the level of the {@code dev.gracekeys} loggers to
-     * DEBUG meanwhile, so the debug-only lines (the authorizer's deny reasons) are captured too.
+     * Redirects System.out and System.err (logback's console appender, like slf4j-simple, writes to
+     * the current System.out/err at each line) into memory until closed, and lowers the level of the
+     * {@code dev.gracekeys} loggers to DEBUG meanwhile, so the debug-only lines (the authorizer's
+     * deny reasons) are captured too.
      */
     static final class Capture implements AutoCloseable {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -99,13 +100,24 @@ final class LeakScanner {
         private static final int DEBUG = 10;
         private static final int INFO = 20;
         final boolean debug;
+        private ch.qos.logback.classic.Level logbackWas;
+        private ch.qos.logback.classic.Logger logback;
 
         Capture() {
             out = System.out;
             err = System.err;
             previousProperty = System.getProperty(PROPERTY);
             System.setProperty(PROPERTY, "debug"); // loggers created from now on
-            debug = setLevels(DEBUG); // loggers that exist already
+            if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
+                // logback (the functions' binding): one level for the whole dev.gracekeys tree
+                logback = context.getLogger("dev.gracekeys");
+                logbackWas = logback.getLevel();
+                logback.setLevel(ch.qos.logback.classic.Level.DEBUG);
+                debug = true;
+            } else {
+                // slf4j-simple: the property for loggers created from now on, reflection for the others
+                debug = isSimple() && setLevels(DEBUG);
+            }
             PrintStream capture = new PrintStream(bytes, true, StandardCharsets.UTF_8);
             System.setOut(capture);
             System.setErr(capture);
@@ -126,6 +138,9 @@ final class LeakScanner {
             } else {
                 System.setProperty(PROPERTY, previousProperty);
             }
+            if (logback != null) {
+                logback.setLevel(logbackWas);
+            }
             // Back to what each logger had; loggers created during the capture go to INFO.
             for (Logger l : gracekeysLoggers()) {
                 setLevel(l, levels.getOrDefault(l, INFO));
@@ -145,6 +160,10 @@ final class LeakScanner {
                 all &= setLevel(l, level);
             }
             return all;
+        }
+
+        private static boolean isSimple() {
+            return LoggerFactory.getILoggerFactory().getClass().getName().startsWith("org.slf4j.simple.");
         }
 
         /** The slf4j-simple loggers named dev.gracekeys.*, by reflection (empty if another binding). */

@@ -1,6 +1,7 @@
 package dev.gracekeys.core;
 
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.LegacyImporter;
 import dev.gracekeys.core.ops.TokenDelivery;
@@ -47,11 +48,11 @@ public final class GraceKeys {
         TokenGenerator generator = b.generator == null ? new SecureTokenGenerator(format) : b.generator;
         this.store = b.store;
         this.tokens = TokenService.builder().store(b.store).peppers(b.peppers).config(b.config)
-                .tokenGenerator(generator).events(b.events).clock(b.clock).delivery(b.delivery).build();
+                .tokenGenerator(generator).events(b.events).clock(b.clock).delivery(b.delivery).metrics(b.metrics).build();
         this.verifier = Verifier.builder().lookup(b.lookup).peppers(b.peppers).config(b.config)
-                .clock(b.clock).build();
-        this.importer = new LegacyImporter(b.store, b.peppers, format, b.events, b.clock);
-        this.sweeper = new ExpirySweeper(b.store, b.events, b.clock);
+                .clock(b.clock).metrics(b.metrics).build();
+        this.importer = new LegacyImporter(b.store, b.peppers, format, b.events, b.clock, b.metrics);
+        this.sweeper = new ExpirySweeper(b.store, b.events, b.clock, b.metrics);
     }
 
     /** A builder: {@code config}, {@code store} and the pepper(s) are required, the rest has defaults. */
@@ -95,6 +96,7 @@ public final class GraceKeys {
         private Clock clock = Clock.systemUTC();
         private TokenGenerator generator;
         private TokenDelivery delivery = TokenDelivery.NONE;
+        private Metrics metrics = Metrics.NONE;
 
         private Builder() {
         }
@@ -148,6 +150,12 @@ public final class GraceKeys {
         /** Delivers new tokens to secrets when a client asks for it; by default refused ({@link TokenDelivery#NONE}). */
         public Builder delivery(TokenDelivery delivery) {
             this.delivery = Objects.requireNonNull(delivery, "delivery");
+            return this;
+        }
+
+        /** Where the services record their metrics; by default nowhere ({@link Metrics#NONE}). */
+        public Builder metrics(Metrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

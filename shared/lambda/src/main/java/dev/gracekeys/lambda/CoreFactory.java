@@ -8,6 +8,7 @@ import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
 import dev.gracekeys.core.events.LoggingEventPublisher;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.LegacyImporter;
 import dev.gracekeys.core.ops.TokenService;
@@ -57,12 +58,30 @@ public class CoreFactory {
         return Clock.systemUTC();
     }
 
+    /**
+     * CloudWatch Embedded Metric Format lines on stdout, in the namespace {@code METRICS_NAMESPACE}
+     * names ({@code GraceKeys} when unset); a bad name fails the init, saying what is allowed.
+     */
+    @Singleton
+    @Requires(missingBeans = Metrics.class)
+    Metrics metrics(Settings settings, Clock clock) {
+        return EmfMetrics.fromSettings(settings, clock);
+    }
+
+    /** The publisher's wait between attempts; tests register one that does not sleep. */
+    @Singleton
+    @Requires(missingBeans = EventBridgePublisher.Backoff.class)
+    EventBridgePublisher.Backoff publishBackoff() {
+        return EventBridgePublisher.Backoff.EXPONENTIAL;
+    }
+
     /** To the bus {@code EVENT_BUS_NAME} names; as log lines when it is unset. */
     @Singleton
     @Requires(missingBeans = EventPublisher.class)
-    EventPublisher events(Settings settings, AwsClients clients, SdkHttpClient http) {
+    EventPublisher events(Settings settings, AwsClients clients, SdkHttpClient http, EventBridgePublisher.Backoff backoff,
+                          Metrics metrics) {
         String bus = settings.get(EVENT_BUS_NAME);
-        return bus == null ? new LoggingEventPublisher() : new EventBridgePublisher(clients.eventBridge(http), bus, EventBridgePublisher.Backoff.EXPONENTIAL);
+        return bus == null ? new LoggingEventPublisher() : new EventBridgePublisher(clients.eventBridge(http), bus, backoff, metrics);
     }
 
     /**
@@ -114,12 +133,13 @@ public class CoreFactory {
      */
     @Singleton
     GraceKeys core(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers, BeanProvider<EventPublisher> events,
-                   Clock clock, TokenDelivery delivery, ReseedOnRestore reseedOnRestore) {
+                   Clock clock, TokenDelivery delivery, ReseedOnRestore reseedOnRestore, Metrics metrics) {
         return DynamoDbGraceKeys.builder(config, dynamo)
                 .peppers(peppers)
                 .events(batch -> events.get().publish(batch))
                 .clock(clock)
                 .delivery(delivery)
+                .metrics(metrics)
                 .build();
     }
 

@@ -6,6 +6,7 @@ import io.micronaut.context.ApplicationContextBuilder;
 import io.micronaut.function.aws.MicronautRequestHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.Map;
 
@@ -39,6 +40,8 @@ public abstract class OpsFunction extends MicronautRequestHandler<Map<String, Ob
         } catch (RuntimeException e) {
             LOG.error("{} failed unexpectedly: {}", getClass().getSimpleName(), e.getClass().getName());
             throw new InternalErrorException();
+        } finally {
+            MDC.clear(); // nothing of this invocation carries into the next (see CurrentInvocation)
         }
     }
 

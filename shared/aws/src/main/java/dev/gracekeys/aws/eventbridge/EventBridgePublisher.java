@@ -3,6 +3,8 @@ package dev.gracekeys.aws.eventbridge;
 
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.metrics.Metric;
+import dev.gracekeys.core.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -44,11 +46,18 @@ public final class EventBridgePublisher implements EventPublisher {
     private final EventBridgeClient client;
     private final String bus;
     private final Backoff backoff;
+    private final Metrics metrics;
 
     public EventBridgePublisher(EventBridgeClient client, String bus, Backoff backoff) {
+        this(client, bus, backoff, Metrics.NONE);
+    }
+
+    /** As above, counting the events it gives up on ({@link Metric#EVENT_PUBLISH_FAILURES}) in {@code metrics}. */
+    public EventBridgePublisher(EventBridgeClient client, String bus, Backoff backoff, Metrics metrics) {
         this.client = client;
         this.bus = bus;
         this.backoff = backoff;
+        this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
     }
 
     @Override
@@ -58,7 +67,25 @@ public final class EventBridgePublisher implements EventPublisher {
             for (DomainEvent e : events.subList(from, Math.min(events.size(), from + BATCH))) {
                 pending.add(entry(e));
             }
-            send(pending);
+            try {
+                send(pending);
+            } catch (GaveUp e) {
+                // Lost: what this batch could not deliver, and every later batch (never sent).
+                int lost = e.lost + events.size() - Math.min(events.size(), from + BATCH);
+                metrics.record(Metric.EVENT_PUBLISH_FAILURES, null, lost, Map.of());
+                throw e;
+            }
+        }
+    }
+
+    /** The publisher gave up on {@code lost} events of a batch. */
+    private static final class GaveUp extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+        private final int lost;
+
+        GaveUp(String message, int lost) {
+            super(message, null);
+            this.lost = lost;
         }
     }
 
@@ -71,8 +98,8 @@ public final class EventBridgePublisher implements EventPublisher {
                 response = client.putEvents(r -> r.entries(batch));
             } catch (SdkException e) {
                 if (attempt == ATTEMPTS) {
-                    throw new IllegalStateException("EventBridge did not take " + batch.size() + " event(s) ("
-                            + e.getClass().getSimpleName() + ")", null);
+                    throw new GaveUp("EventBridge did not take " + batch.size() + " event(s) ("
+                            + e.getClass().getSimpleName() + ")", batch.size());
                 }
                 backoff.pause(attempt);
                 continue;
@@ -88,9 +115,9 @@ public final class EventBridgePublisher implements EventPublisher {
                 }
             }
             if (attempt == ATTEMPTS) {
-                throw new IllegalStateException(failed.size() + " event(s) were refused by EventBridge "
+                throw new GaveUp(failed.size() + " event(s) were refused by EventBridge "
                         + ATTEMPTS + " times (" + results.stream().map(PutEventsResultEntry::errorCode)
-                        .filter(java.util.Objects::nonNull).distinct().toList() + ")", null);
+                        .filter(java.util.Objects::nonNull).distinct().toList() + ")", failed.size());
             }
             LOG.warn("EventBridge refused {} of {} event(s); sending them again", failed.size(), batch.size());
             pending = failed;

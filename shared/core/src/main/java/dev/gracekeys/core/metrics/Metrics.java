@@ -21,6 +21,24 @@ public interface Metrics {
      */
     void record(Metric metric, String dimensionValue, double value, Map<String, String> properties);
 
+    /**
+     * Records values observed together, as one observation: on Lambda one log line (one EMF
+     * document) carries them all, so a query or a Contributor Insights rule sees them side by side
+     * (the verify's decision and latency). At most one value per metric. By default, one
+     * {@link #record} each.
+     *
+     * @throws IllegalArgumentException if a dimension value is not one its metric declares
+     */
+    default void recordTogether(Map<String, String> properties, Value... values) {
+        for (Value v : values) {
+            record(v.metric(), v.dimensionValue(), v.value(), properties);
+        }
+    }
+
+    /** One value of {@link #recordTogether}: as the arguments of {@link #record}. */
+    record Value(Metric metric, String dimensionValue, double value) {
+    }
+
     /** Counts one, with no properties. */
     default void count(Metric metric, String dimensionValue) {
         record(metric, dimensionValue, 1, Map.of());

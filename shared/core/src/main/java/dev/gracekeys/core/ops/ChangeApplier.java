@@ -4,6 +4,8 @@ import dev.gracekeys.core.ClientAlreadyExistsException;
 import dev.gracekeys.core.ConcurrentModificationException;
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.metrics.Metric;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.store.ChangeRejectedException;
 import dev.gracekeys.core.store.ClientChange;
@@ -25,10 +27,12 @@ final class ChangeApplier {
 
     private final ClientStore store;
     private final EventPublisher events;
+    private final Metrics metrics;
 
-    ChangeApplier(ClientStore store, EventPublisher events) {
+    ChangeApplier(ClientStore store, EventPublisher events, Metrics metrics) {
         this.store = store;
         this.events = events;
+        this.metrics = metrics;
     }
 
     /**
@@ -61,17 +65,28 @@ final class ChangeApplier {
         }
         List<DomainEvent> all = new ArrayList<>();
         for (TokenRef ref : change.revoked()) {
+            LOG.atInfo().setMessage("previous token revoked").addKeyValue("clientId", clientId)
+                    .addKeyValue("tokenId", ref.tokenId()).addKeyValue("reason", operation).log();
+            metrics.record(Metric.REVOCATIONS, null, 1, java.util.Map.of("clientId", clientId, "tokenId", ref.tokenId()));
             all.add(DomainEvent.of(DomainEvent.PREVIOUS_TOKEN_REVOKED, now)
                     .with("clientId", clientId).with("tokenId", ref.tokenId()).with("revokedAt", now)
                     .with("reason", operation).build());
         }
         for (TokenRef ref : change.expired()) {
+            expired(clientId, ref.tokenId(), ref.expiresAt());
             all.add(DomainEvent.of(DomainEvent.PREVIOUS_TOKEN_EXPIRED, now)
                     .with("clientId", clientId).with("tokenId", ref.tokenId()).with("expiresAt", ref.expiresAt())
                     .build());
         }
         all.addAll(extra);
         publish(all);
+    }
+
+    /** Logs and counts a previous token removed after its expiry. */
+    void expired(String clientId, String tokenId, Instant expiresAt) {
+        LOG.atInfo().setMessage("previous token expired").addKeyValue("clientId", clientId)
+                .addKeyValue("tokenId", tokenId).addKeyValue("expiresAt", String.valueOf(expiresAt)).log();
+        metrics.record(Metric.EXPIRIES, null, 1, java.util.Map.of("clientId", clientId, "tokenId", tokenId));
     }
 
     void publish(List<DomainEvent> list) {

@@ -1,6 +1,7 @@
 package dev.gracekeys.core.ops;
 
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.ops.Results.SweepResult;
 import dev.gracekeys.core.store.SweepStore;
 
@@ -52,10 +53,16 @@ public final class ExpirySweeper {
     private final Clock clock;
     private final ChangeApplier changes;
     private final Duration lead;
+    private final Metrics metrics;
 
     /** @param clock the time expiries are compared with, and the deadline is measured by */
     public ExpirySweeper(SweepStore store, EventPublisher events, Clock clock) {
-        this(store, events, clock, DEFAULT_LEAD);
+        this(store, events, clock, DEFAULT_LEAD, Metrics.NONE);
+    }
+
+    /** As above, counting runs, notices and expiries in {@code metrics}. */
+    public ExpirySweeper(SweepStore store, EventPublisher events, Clock clock, Metrics metrics) {
+        this(store, events, clock, DEFAULT_LEAD, metrics);
     }
 
     /**
@@ -64,10 +71,20 @@ public final class ExpirySweeper {
      * @throws IllegalArgumentException when not 1 s..{@link #MAX_LEAD}
      */
     public ExpirySweeper(SweepStore store, EventPublisher events, Clock clock, Duration lead) {
+        this(store, events, clock, lead, Metrics.NONE);
+    }
+
+    /**
+     * @param lead    as above
+     * @param metrics where runs, notices and expiries are counted
+     * @throws IllegalArgumentException when {@code lead} is not 1 s..{@link #MAX_LEAD}
+     */
+    public ExpirySweeper(SweepStore store, EventPublisher events, Clock clock, Duration lead, Metrics metrics) {
         this.store = store;
         this.events = events;
         this.clock = clock;
-        this.changes = new ChangeApplier(store, events);
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.changes = new ChangeApplier(store, events, metrics);
         this.lead = checkedLead(lead);
     }
 
@@ -77,7 +94,7 @@ public final class ExpirySweeper {
      * @throws IllegalArgumentException when not 1 s..{@link #MAX_LEAD}
      */
     public ExpirySweeper withLead(Duration lead) {
-        return checkedLead(lead).equals(this.lead) ? this : new ExpirySweeper(store, events, clock, lead);
+        return checkedLead(lead).equals(this.lead) ? this : new ExpirySweeper(store, events, clock, lead, metrics);
     }
 
     /** The lead time of {@code PreviousTokenExpiringSoon}. */
@@ -101,7 +118,7 @@ public final class ExpirySweeper {
      *                                                       before stands, and a new run continues
      */
     public SweepResult sweep() {
-        return new SweepRun(store, events, clock, changes, lead, null).sweep();
+        return new SweepRun(store, events, clock, changes, lead, null, metrics).sweep();
     }
 
     /**
@@ -115,6 +132,6 @@ public final class ExpirySweeper {
      */
     public SweepResult sweep(Duration budget) {
         Objects.requireNonNull(budget, "budget");
-        return new SweepRun(store, events, clock, changes, lead, clock.instant().plus(budget)).sweep();
+        return new SweepRun(store, events, clock, changes, lead, clock.instant().plus(budget), metrics).sweep();
     }
 }

@@ -3,6 +3,7 @@ package dev.gracekeys.core.ops;
 import dev.gracekeys.core.GraceKeysException;
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.ops.backfill.ImportSession;
 import dev.gracekeys.core.ops.backfill.ImportSettings;
@@ -90,12 +91,20 @@ public final class LegacyImporter {
     private final RecordParser parser;
     private final Clock clock;
     private final ChangeApplier changes;
+    private final Metrics metrics;
 
     public LegacyImporter(ClientStore store, PepperRing peppers, TokenFormat format, EventPublisher events, Clock clock) {
+        this(store, peppers, format, events, clock, Metrics.NONE);
+    }
+
+    /** As above, counting each session's records by outcome in {@code metrics} (not a dry run's). */
+    public LegacyImporter(ClientStore store, PepperRing peppers, TokenFormat format, EventPublisher events, Clock clock,
+                          Metrics metrics) {
         this.store = store;
         this.parser = new RecordParser(peppers, format, clock, Validation::printableOrNull);
         this.clock = clock;
-        this.changes = new ChangeApplier(store, events);
+        this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
+        this.changes = new ChangeApplier(store, events, metrics);
     }
 
     /**
@@ -126,7 +135,7 @@ public final class LegacyImporter {
      * input as they go and may stop early (the backfill function, at its deadline).
      */
     public ImportSession start(ImportSettings settings) {
-        return new ImportSession(store, parser, settings);
+        return new ImportSession(store, parser, settings, metrics);
     }
 
     /**

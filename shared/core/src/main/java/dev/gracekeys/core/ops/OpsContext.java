@@ -4,6 +4,7 @@ import dev.gracekeys.core.ClientNotFoundException;
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.ValidationException;
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.model.ClientRecord;
 import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.store.ClientStore;
@@ -37,16 +38,18 @@ final class OpsContext {
     final ChangeApplier changes;
     final TokenDelivery delivery;
     final ReplayCipher cipher;
+    final Metrics metrics;
 
     OpsContext(ClientStore store, PepperRing peppers, TokenGenerator tokens, EventPublisher events, Clock clock,
-               GraceKeysConfig config, TokenDelivery delivery) {
+               GraceKeysConfig config, TokenDelivery delivery, Metrics metrics) {
         this.store = store;
         this.peppers = peppers;
         this.tokens = tokens;
         this.clock = clock;
         this.config = config;
         this.delivery = delivery;
-        this.changes = new ChangeApplier(store, events);
+        this.metrics = metrics;
+        this.changes = new ChangeApplier(store, events, metrics);
         this.cipher = new ReplayCipher(peppers);
     }
 

@@ -24,6 +24,8 @@ import java.util.Map;
 /** rotate: a new current token for a client (or a new client, {@code "create":true}), delivered if asked. */
 final class RotateOperation {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RotateOperation.class);
+
     private final OpsContext ctx;
 
     RotateOperation(OpsContext ctx) {
@@ -85,6 +87,7 @@ final class RotateOperation {
             }
             throw e;
         }
+        rotated(r.clientId(), r.issued().tokenId(), null);
         return new RotateResult(r.clientId(), r.issued().value(), r.issued().tokenId(), r.now(), null,
                 base + " " + (deliverTo == null
                         ? "Deliver the token to its pushers now: it is shown only once."
@@ -122,11 +125,20 @@ final class RotateOperation {
             }
             throw e;
         }
+        rotated(clientId, r.issued().tokenId(), before.current().tokenId());
         String head = target == null
                 ? "Rotated. Deliver the new token now: it is shown only once. "
                 : "Rotated. " + promote(target, staged) + " ";
         return new RotateResult(clientId, r.issued().value(), r.issued().tokenId(), r.now(), previous, head + message,
                 target);
+    }
+
+    /** Logs and counts a rotation that issued a token (a client's first included); resends are not counted. */
+    private void rotated(String clientId, String tokenId, String previousTokenId) {
+        LOG.atInfo().setMessage("token rotated")
+                .addKeyValue("clientId", clientId).addKeyValue("tokenId", tokenId)
+                .addKeyValue("previousTokenId", previousTokenId).log();
+        ctx.metrics.record(dev.gracekeys.core.metrics.Metric.ROTATIONS, null, 1, Map.of("clientId", clientId, "tokenId", tokenId));
     }
 
     /** What became of the tokens the client had: kept for a while, revoked, or dropped. */

@@ -3,6 +3,8 @@ package dev.gracekeys.core.ops;
 import dev.gracekeys.core.ConcurrentModificationException;
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.metrics.Metric;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.model.ClientRecord;
 import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.ops.Results.SweepResult;
@@ -51,13 +53,15 @@ final class SweepRun {
     private final SweepPace steps;
     /** The one lead time of this run: what it reads from the index is what it claims and announces. */
     private final Duration lead;
+    private final Metrics metrics;
     private int expired;
     private int expiringSoon;
     private int announced;
 
     /** @param deadline null for none */
     SweepRun(SweepStore store, EventPublisher events, Clock clock, ChangeApplier changes, Duration lead,
-             Instant deadline) {
+             Instant deadline, Metrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.lead = lead;
         this.events = events;
@@ -77,6 +81,7 @@ final class SweepRun {
         }
         LOG.info("expiry sweep: {} expired previous token(s) removed, {} expiring within {} s ({} announced"
                 + " by this run), complete={}", expired, expiringSoon, lead.toSeconds(), announced, complete);
+        metrics.count(Metric.SWEEP_RUNS, complete ? "Complete" : "Partial");
         return new SweepResult(expired, expiringSoon, now, complete);
     }
 
@@ -135,6 +140,11 @@ final class SweepRun {
             // notice that did go out is sent again by the next run.
             events.publish(List.of(event));
             announced++;
+            LOG.atInfo().setMessage("previous token expiring soon").addKeyValue("clientId", token.clientId())
+                    .addKeyValue("tokenId", token.tokenId()).addKeyValue("expiresAt", String.valueOf(token.expiresAt()))
+                    .addKeyValue("lastUsedAt", claim.lastUsedAt() == null ? null : claim.lastUsedAt().toString()).log();
+            metrics.record(Metric.EXPIRING_SOON_NOTICES, null, 1,
+                    java.util.Map.of("clientId", token.clientId(), "tokenId", token.tokenId()));
             return true;
         } catch (RuntimeException e) {
             LOG.error("expiry sweep: could not publish PreviousTokenExpiringSoon for client {} token {} ({});"
@@ -184,6 +194,7 @@ final class SweepRun {
                 // No client points at it (only after a fault, or another sweeper removed it just
                 // now); remove it if it is still there and expired.
                 if (store.deleteExpiredOrphan(token, now)) {
+                    changes.expired(token.clientId(), token.tokenId(), token.expiresAt());
                     changes.publish(List.of(DomainEvent.of(DomainEvent.PREVIOUS_TOKEN_EXPIRED, now)
                             .with("clientId", token.clientId()).with("tokenId", token.tokenId())
                             .with("expiresAt", token.expiresAt()).build()));

@@ -2,6 +2,7 @@ package dev.gracekeys.core.ops;
 
 import dev.gracekeys.core.GraceKeysConfig;
 import dev.gracekeys.core.events.EventPublisher;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.ops.Requests.DescribeRequest;
 import dev.gracekeys.core.ops.Requests.RevokeRequest;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
@@ -39,7 +40,7 @@ public final class TokenService {
 
     private TokenService(Builder b) {
         TokenGenerator generator = b.generator == null ? new SecureTokenGenerator(b.config.tokenFormat()) : b.generator;
-        OpsContext ctx = new OpsContext(b.store, b.peppers, generator, b.events, b.clock, b.config, b.delivery);
+        OpsContext ctx = new OpsContext(b.store, b.peppers, generator, b.events, b.clock, b.config, b.delivery, b.metrics);
         this.rotate = new RotateOperation(ctx);
         this.revoke = new RevokeOperation(ctx);
         this.status = new StatusOperation(ctx);
@@ -146,6 +147,7 @@ public final class TokenService {
         private EventPublisher events = EventPublisher.NONE;
         private Clock clock = Clock.systemUTC();
         private TokenDelivery delivery = TokenDelivery.NONE;
+        private Metrics metrics = Metrics.NONE;
 
         private Builder() {
         }
@@ -194,6 +196,12 @@ public final class TokenService {
         /** Delivers new tokens to secrets when asked; by default refused ({@link TokenDelivery#NONE}). */
         public Builder delivery(TokenDelivery delivery) {
             this.delivery = Objects.requireNonNull(delivery, "delivery");
+            return this;
+        }
+
+        /** Where rotations, revocations and expiries are counted; by default nowhere. */
+        public Builder metrics(Metrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

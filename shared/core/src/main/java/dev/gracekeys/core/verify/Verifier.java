@@ -1,6 +1,8 @@
 package dev.gracekeys.core.verify;
 
 import dev.gracekeys.core.GraceKeysConfig;
+import dev.gracekeys.core.metrics.Metric;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.TokenLookup;
@@ -9,6 +11,7 @@ import dev.gracekeys.core.token.TokenFormat;
 import dev.gracekeys.core.token.TokenHasher;
 import dev.gracekeys.core.token.TokenKey;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +44,7 @@ public final class Verifier {
     private final Clock clock;
     private final Duration budget;
     private final Duration lastUseInterval;
+    private final Metrics metrics;
     /** Per-container memory of the next instant each token's last use may be written again. */
     private final ConcurrentHashMap<TokenKey, Instant> lastUseWrites = new ConcurrentHashMap<>();
 
@@ -51,6 +55,7 @@ public final class Verifier {
         this.clock = b.clock;
         this.budget = b.budget;
         this.lastUseInterval = b.lastUseInterval;
+        this.metrics = b.metrics;
     }
 
     /** A builder: {@code lookup} and the pepper(s) are required, the rest has the configured defaults. */
@@ -69,11 +74,41 @@ public final class Verifier {
      * not answer within the budget denies ({@code STORE_UNAVAILABLE}), as does any other failure.
      */
     public Verdict verify(String presented) {
+        long started = System.nanoTime();
+        Verdict verdict;
         try {
-            return decide(presented);
+            verdict = decide(presented);
         } catch (RuntimeException | Error e) { // last line of defence: a verify never throws
             LOG.warn("verify failed closed: {}", e.getClass().getSimpleName());
-            return Verdict.deny(STORE_UNAVAILABLE);
+            verdict = Verdict.deny(STORE_UNAVAILABLE);
+        }
+        measured(verdict, started);
+        return verdict;
+    }
+
+    /** The {@link Metric#VERIFY_DECISIONS} outcome of each deny reason, by ordinal. */
+    private static final String[] DENIED = {"DeniedMalformed", "DeniedUnknown", "DeniedInactive", "DeniedExpired",
+            "DeniedStoreUnavailable"};
+
+    /** The verify's outcome, as {@link Metric#VERIFY_DECISIONS} names it. */
+    static String outcome(Verdict verdict) {
+        if (verdict.allowed()) {
+            return verdict.slot() == TokenSlot.PREVIOUS ? "AllowedPrevious" : "AllowedCurrent";
+        }
+        return DENIED[verdict.reason().ordinal()];
+    }
+
+    /** One observation per verify: its outcome and its latency together; never changes the verdict. */
+    private void measured(Verdict verdict, long started) {
+        try {
+            double millis = (System.nanoTime() - started) / 1e6;
+            Map<String, String> properties = verdict.allowed()
+                    ? Map.of("clientId", verdict.clientId(), "tokenId", verdict.tokenId(), "slot", verdict.slot().wireName())
+                    : Map.of();
+            metrics.recordTogether(properties, new Metrics.Value(Metric.VERIFY_DECISIONS, outcome(verdict), 1),
+                    new Metrics.Value(Metric.VERIFY_LATENCY, null, millis));
+        } catch (RuntimeException e) {
+            LOG.warn("verify metric dropped: {}", e.getClass().getSimpleName());
         }
     }
 
@@ -191,8 +226,15 @@ public final class Verifier {
         private Clock clock = Clock.systemUTC();
         private Duration budget = Duration.ofMillis(1_500);
         private Duration lastUseInterval = Duration.ofSeconds(300);
+        private Metrics metrics = Metrics.NONE;
 
         private Builder() {
+        }
+
+        /** Where each verify's outcome and latency are recorded; by default nowhere. */
+        public Builder metrics(Metrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
         }
 
         /** Where token items are read, and their last use written (required). */

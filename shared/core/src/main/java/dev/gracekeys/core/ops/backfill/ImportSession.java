@@ -3,6 +3,8 @@ package dev.gracekeys.core.ops.backfill;
 import dev.gracekeys.core.GraceKeysException;
 import dev.gracekeys.core.StoreUnavailableException;
 import dev.gracekeys.core.ValidationException;
+import dev.gracekeys.core.metrics.Metric;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.ops.ImportRecord;
 import dev.gracekeys.core.ops.ImportResult;
 import dev.gracekeys.core.store.ClientStore;
@@ -10,6 +12,7 @@ import dev.gracekeys.core.token.TokenKey;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +48,7 @@ public final class ImportSession implements AutoCloseable {
     private final ChunkWriter writer;
     private final ChunkScheduler scheduler;
     private final OutcomeCounts counts;
+    private final Metrics metrics;
     /** The latest record of each client and key not yet done (or failed): what a record must wait for. */
     private final ConcurrentHashMap<String, CompletableFuture<Void>> openClients = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<TokenKey, CompletableFuture<Void>> openKeys = new ConcurrentHashMap<>();
@@ -57,6 +61,12 @@ public final class ImportSession implements AutoCloseable {
      * @param parser how records are validated and hashed
      */
     public ImportSession(ClientStore store, RecordParser parser, ImportSettings settings) {
+        this(store, parser, settings, Metrics.NONE);
+    }
+
+    /** As above; when closed, a real run (not a dry run) counts its records by outcome in {@code metrics}. */
+    public ImportSession(ClientStore store, RecordParser parser, ImportSettings settings, Metrics metrics) {
+        this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
         this.dryRun = settings.dryRun();
         this.parser = parser;
         this.writer = new ChunkWriter(dryRun ? new DryRunStore(store) : store, new Pending.Settlement() {
@@ -174,6 +184,23 @@ public final class ImportSession implements AutoCloseable {
             flush();
         } finally {
             scheduler.close();
+            if (!dryRun) {
+                counted(result());
+            }
+        }
+    }
+
+    /** This session's records by outcome (each invocation of a resumed backfill counts its own). */
+    private void counted(ImportResult r) {
+        count("Imported", r.imported());
+        count("Skipped", r.skipped());
+        count("Conflict", r.conflictCount());
+        count("Rejected", r.rejectedCount());
+    }
+
+    private void count(String outcome, int n) {
+        if (n > 0) {
+            metrics.record(Metric.BACKFILL_RECORDS, outcome, n, Map.of());
         }
     }
 

@@ -192,7 +192,10 @@ class InterruptedRotationIT {
             Thread reader = new Thread(() -> {
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = in.readLine()) != null; ) {
-                        lines.add(line);
+                        // The child's own reports only: its JSON log lines share stdout.
+                        if (line.equals("ready") || line.startsWith("rotated ")) {
+                            lines.add(line);
+                        }
                     }
                 } catch (IOException e) {
                     // killed

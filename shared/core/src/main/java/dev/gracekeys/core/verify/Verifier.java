@@ -77,7 +77,7 @@ public final class Verifier {
         long started = System.nanoTime();
         Verdict verdict;
         try {
-            verdict = decide(presented);
+            verdict = decide(presented, started);
         } catch (RuntimeException | Error e) { // last line of defence: a verify never throws
             LOG.warn("verify failed closed: {}", e.getClass().getSimpleName());
             verdict = Verdict.deny(STORE_UNAVAILABLE);
@@ -112,12 +112,13 @@ public final class Verifier {
         }
     }
 
-    private Verdict decide(String presented) {
+    /** @param started when the verify began: the budget runs from there, measured once */
+    private Verdict decide(String presented, long started) {
         TokenFormat.Kind kind = format.classify(presented);
         if (kind == TokenFormat.Kind.MALFORMED) {
             return Verdict.deny(MALFORMED);
         }
-        long deadline = System.nanoTime() + budget.toNanos();
+        long deadline = started + budget.toNanos();
         TokenRecord token;
         try {
             PepperRing.View view = peppers.view();

@@ -412,7 +412,8 @@ class LeakCaptureIT {
      * inside a {@code handleRequest} invocation carries that invocation's {@code awsRequestId} and
      * {@code functionName} (as on AWS, where every invocation goes through {@code handleRequest});
      * the test's direct {@code execute()} calls (a shortcut that skips the Context) are marked
-     * {@link Story#SHORTCUT} in the MDC instead, and must carry no request id.
+     * {@link Story#SHORTCUT} in the MDC instead, and must carry no request id. No line carries
+     * Micronaut's own diagnostic keys ({@code AWSRequestId}, {@code AWSFunctionArn}, ...).
      *
      * @param invoked every request id the test invoked a handler with, and the function it named
      */
@@ -434,6 +435,8 @@ class LeakCaptureIT {
                 }
                 assertTrue(j.isObject() && j.hasNonNull("timestamp") && j.hasNonNull("level") && j.hasNonNull("message")
                         && j.hasNonNull("logger"), "a JSON log line with timestamp/level/message/logger: " + line);
+                j.fieldNames().forEachRemaining(f -> assertFalse(f.startsWith("AWS"),
+                        "no Micronaut diagnostic key (" + f + ") beside awsRequestId/functionName: " + line));
                 boolean shortcut = j.has(Story.SHORTCUT);
                 if (j.has("awsRequestId")) {
                     invocationLines++;

@@ -4,8 +4,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.function.aws.LambdaContextFactory;
 import jakarta.inject.Singleton;
-import dev.gracekeys.lambda.logging.JsonLogConfigurator;
-import org.slf4j.MDC;
 
 import java.util.Optional;
 
@@ -18,10 +16,8 @@ import java.util.Optional;
  * FuzzAuthorizerIT.warmContainer_doesNotAccumulateBeans_acrossInvocations). Here the Context is
  * only remembered; {@code handleRequest} sets it on the thread that then runs {@code execute}.
  *
- * <p>It also starts the invocation's log context: the MDC is cleared (a warm or restored container
- * never carries the previous invocation's {@code clientId} into this one), then holds
- * {@code awsRequestId} (and {@code functionName} where the environment does not give it to every
- * line already). The handlers clear it again when they return.
+ * <p>The invocation's log context is {@link InvocationLogContext}'s, which Micronaut calls right
+ * after this.
  */
 @Singleton
 @Replaces(LambdaContextFactory.class)
@@ -32,21 +28,6 @@ public class CurrentInvocation implements LambdaContextFactory {
     @Override
     public void registerSingletons(Context lambdaContext) {
         current.set(lambdaContext);
-        MDC.clear();
-        if (lambdaContext != null) {
-            putIfPresent("awsRequestId", lambdaContext.getAwsRequestId());
-            if (!FUNCTION_NAME_FIXED) {
-                putIfPresent("functionName", lambdaContext.getFunctionName());
-            }
-        }
-    }
-
-    private static final boolean FUNCTION_NAME_FIXED = JsonLogConfigurator.functionNameFromEnvironment();
-
-    private static void putIfPresent(String key, String value) {
-        if (value != null) {
-            MDC.put(key, value);
-        }
     }
 
     /** The running invocation's Context, if the runtime gave one. */

@@ -45,6 +45,8 @@ public final class Verifier {
     private final Duration budget;
     private final Duration lastUseInterval;
     private final Metrics metrics;
+    /** False for {@link Metrics#NONE}: then a verify reads no clock and builds no metric values. */
+    private final boolean recording;
     /** Per-container memory of the next instant each token's last use may be written again. */
     private final ConcurrentHashMap<TokenKey, Instant> lastUseWrites = new ConcurrentHashMap<>();
 
@@ -56,6 +58,7 @@ public final class Verifier {
         this.budget = b.budget;
         this.lastUseInterval = b.lastUseInterval;
         this.metrics = b.metrics;
+        this.recording = b.metrics != Metrics.NONE;
     }
 
     /** A builder: {@code lookup} and the pepper(s) are required, the rest has the configured defaults. */
@@ -100,6 +103,9 @@ public final class Verifier {
 
     /** One observation per verify: its outcome and its latency together; never changes the verdict. */
     private void measured(Verdict verdict, long started) {
+        if (!recording) {
+            return;
+        }
         try {
             double millis = (System.nanoTime() - started) / 1e6;
             Map<String, String> properties = verdict.allowed()

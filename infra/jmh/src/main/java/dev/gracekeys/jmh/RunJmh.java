@@ -45,6 +45,7 @@ public final class RunJmh {
 
     static {
         METRICS.put("current", "verify.cpu.current");
+        METRICS.put("currentWithEmf", "verify.cpu.current_with_emf");
         METRICS.put("previous", "verify.cpu.previous");
         METRICS.put("unknown", "verify.cpu.unknown");
         METRICS.put("malformed", "verify.cpu.malformed");

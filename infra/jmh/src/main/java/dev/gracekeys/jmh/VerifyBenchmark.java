@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The CPU cost of one verify, store aside (the target is at most 10 µs/op), beside its floor: the
- * one HMAC-SHA256 every well-formed token costs. Each method returns its result, so JMH consumes it
+ * one HMAC-SHA256 every well-formed token costs, and beside what recording its metric line adds. Each method returns its result, so JMH consumes it
  * and the JIT cannot drop the work. Iterations, forks and times are set by {@link RunJmh}.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -22,6 +22,16 @@ public class VerifyBenchmark {
     @Benchmark
     public Verdict current(VerifyState s) {
         return s.verifier.verify(s.currentToken);
+    }
+
+    /**
+     * As {@link #current}, recording its decision and latency as the authorizer does on Lambda: one
+     * EMF line through the functions' JSON logging (see {@link EmfState}). The difference from
+     * {@link #current} is what one verify's metric line costs.
+     */
+    @Benchmark
+    public Verdict currentWithEmf(EmfState s) {
+        return s.verifier.verify(s.base.currentToken);
     }
 
     /** Allowed: as {@link #current}, plus the expiry check of the previous slot. */

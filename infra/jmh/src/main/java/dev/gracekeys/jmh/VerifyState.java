@@ -1,6 +1,7 @@
 package dev.gracekeys.jmh;
 
 import dev.gracekeys.core.GraceKeysConfig;
+import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.token.Pepper;
@@ -38,6 +39,7 @@ public class VerifyState {
     static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
     static final String CLIENT_ID = "BENCH01";
 
+    GraceKeysConfig config;
     InMemoryTokenLookup lookup;
     PepperRing peppers;
     Verifier verifier;
@@ -54,15 +56,13 @@ public class VerifyState {
 
     @Setup(Level.Trial)
     public void setUp() {
-        GraceKeysConfig config = GraceKeysConfig.defaults("gracekeys-jmh");
+        config = GraceKeysConfig.defaults("gracekeys-jmh");
         TokenFormat format = config.tokenFormat();
-        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
         byte[] pepper = new byte[48]; // fresh per run: never a secret in code, never printed
         new SecureRandom().nextBytes(pepper);
         peppers = PepperRing.fixed(Pepper.of(pepper));
         lookup = new InMemoryTokenLookup();
-        verifier = Verifier.builder().lookup(lookup).peppers(peppers).config(config)
-                .clock(clock).build();
+        verifier = verifierWith(Metrics.NONE);
 
         TokenGenerator generator = new SecureTokenGenerator(format);
         Instant rotatedAt = NOW.minus(Duration.ofHours(1));
@@ -72,6 +72,12 @@ public class VerifyState {
         unknownToken = generator.next().value();
         malformedToken = withOneCharChanged(currentToken, format.prefix().length());
         kind = format.classify(currentToken);
+    }
+
+    /** A verifier over this state's store and pepper, recording through {@code metrics}. */
+    Verifier verifierWith(Metrics metrics) {
+        return Verifier.builder().lookup(lookup).peppers(peppers).config(config)
+                .clock(Clock.fixed(NOW, ZoneOffset.UTC)).metrics(metrics).build();
     }
 
     private String store(TokenGenerator generator, TokenSlot slot, Instant createdAt, Instant expiresAt) {

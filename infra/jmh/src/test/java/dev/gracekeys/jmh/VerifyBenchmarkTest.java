@@ -37,6 +37,26 @@ class VerifyBenchmarkTest {
     }
 
     @Test
+    void currentWithEmf_isAllowed_andWritesItsMetricLine() {
+        EmfState emf = new EmfState();
+        emf.setUp();
+        try {
+            long before = emf.bytesWritten();
+            Verdict v = benchmark.currentWithEmf(emf);
+            long line = emf.bytesWritten() - before;
+
+            assertTrue(v.allowed(), () -> "denied: " + v.reason());
+            assertEquals(TokenSlot.CURRENT, v.slot());
+            assertTrue(line > 200, () -> "one EMF line written per verify, got " + line + " bytes");
+            long second = emf.bytesWritten();
+            benchmark.currentWithEmf(emf);
+            assertTrue(emf.bytesWritten() - second > 200, "a line again, every verify");
+        } finally {
+            emf.tearDown();
+        }
+    }
+
+    @Test
     void previous_isAllowed_inPreviousSlot_withinGrace() {
         Verdict v = benchmark.previous(state);
 

@@ -37,7 +37,7 @@ public final class FunctionCatalog {
     /** Set on every function (the template's Globals). */
     private static final List<String> GLOBAL_ENVIRONMENT = List.of("TABLE_NAME", "TOKEN_PREFIX",
             "MAX_PREVIOUS_TOKENS", "DEFAULT_GRACE_SECONDS", "MAX_GRACE_SECONDS", "LEGACY_KEY_PATTERN",
-            "VERIFY_TIMEOUT_MILLIS", "LAST_USE_INTERVAL_SECONDS", "METRICS_NAMESPACE");
+            "VERIFY_TIMEOUT_MILLIS", "LAST_USE_INTERVAL_SECONDS", "AUTHORIZER_CACHE_TTL_SECONDS", "METRICS_NAMESPACE");
     private static final List<String> PEPPER = List.of("PEPPER_SECRET_ID", "PEPPER_REFRESH_SECONDS");
     private static final List<String> EVENTS = List.of("EVENT_BUS_NAME");
 

@@ -13,7 +13,9 @@ import java.util.Locale;
  *
  * @param dataDir       where DynamoDB Local's data, the generated pepper and events.jsonl live
  * @param inMemory      keep DynamoDB's data in memory (the pepper and events still go to dataDir)
- * @param authorizerTtl seconds API Gateway would cache an authorizer answer; 0 = no cache
+ * @param authorizerTtl seconds API Gateway would cache an authorizer answer; 0 = no cache. The
+ *                      functions get it as AUTHORIZER_CACHE_TTL_SECONDS (as template.yaml passes
+ *                      AuthorizerResultTtlSeconds), so last use is counted as the cache requires
  * @param clockControl  serve POST /_local/clock on the HTTP API to move the stack's clock (tests)
  * @param identitySource the header the HTTP API passes to the authorizer and caches by:
  *                      {@code authorization} or {@code x-api-key}
@@ -97,7 +99,9 @@ public record LocalOptions(Path dataDir, boolean inMemory, int dynamodbPort, int
               --http-port N         (default 3000)
               --authorizer-ttl S    cache authorizer answers S seconds, like API Gateway's result
                                     TTL (default 0: every push is verified). Cached under the
-                                    identity source's value alone, as API Gateway does
+                                    identity source's value alone, as API Gateway does. The
+                                    functions get it as AUTHORIZER_CACHE_TTL_SECONDS, so describe
+                                    and revoke-old count last use as on AWS with that TTL
               --identity-source H   authorization (default, "Authorization: Bearer <token>", as in
                                     the template) or x-api-key: the header the HTTP API requires,
                                     passes to the authorizer and caches by

@@ -35,6 +35,8 @@ import java.util.Optional;
 public final class LocalSystem implements AutoCloseable {
 
     public static final String TABLE = "gracekeys-local";
+    /** The functions' setting for the authorizer cache TTL, which the stack sets from --authorizer-ttl. */
+    static final String AUTHORIZER_CACHE_TTL = "AUTHORIZER_CACHE_TTL_SECONDS";
 
     private final DynamoDbLocal dynamo;
     private final LocalFunctions functions;
@@ -89,6 +91,9 @@ public final class LocalSystem implements AutoCloseable {
                 settings.put(PepperSettings.PEPPER, pepper(environment, dataDir));
             }
             settings.put("IDENTITY_SOURCE", options.identitySourceSetting());
+            // As template.yaml passes AuthorizerResultTtlSeconds: describe and revoke-old widen last use by
+            // the TTL this stack's HTTP API really caches for, whatever the environment says.
+            settings.put(AUTHORIZER_CACHE_TTL, String.valueOf(options.authorizerTtl()));
             EventPublisher events = new JsonLinesEventPublisher(eventsFile, out);
             if (emulator != null) {
                 events = emulator.events(events, out);

@@ -164,6 +164,35 @@ class TemplateEnvironmentIT {
         assertThrows(IllegalArgumentException.class, () -> sweeper.withLead(java.time.Duration.ofSeconds(max + 1L)));
     }
 
+    /**
+     * AuthorizerResultTtlSeconds, the HTTP API authorizer's cache TTL, is also every function's
+     * AUTHORIZER_CACHE_TTL_SECONDS (so describe and revoke-old widen last use by the TTL API Gateway
+     * really caches for), with the code's default and exactly the range the code accepts.
+     */
+    @Test
+    void authorizerResultTtlSeconds_isEveryFunctionsAuthorizerCacheTtl_withTheCodesDefaultAndRange() {
+        Template template = Template.load();
+        Map<String, Object> parameter = template.parameter("AuthorizerResultTtlSeconds");
+        assertEquals(GraceKeysConfig.DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, parameter.get("Default"), "the code's default");
+        int min = (Integer) parameter.get("MinValue");
+        int max = (Integer) parameter.get("MaxValue");
+        assertEquals(0, min);
+        assertEquals(GraceKeysConfig.MAX_AUTHORIZER_CACHE_TTL_SECONDS, max);
+        for (String ttl : new String[] {"0", "1", "3600"}) {
+            for (Deployment.Function function : template.deploy("gracekeys-table",
+                    Map.of("AuthorizerResultTtlSeconds", ttl)).functions().values()) {
+                assertEquals(ttl, function.environment().get("AUTHORIZER_CACHE_TTL_SECONDS"), function.logicalId());
+                assertEquals(java.time.Duration.ofSeconds(Long.parseLong(ttl)),
+                        GraceKeysConfig.fromEnv(function.environment()).authorizerCacheTtl(), function.logicalId());
+            }
+        }
+        for (int outside : new int[] {min - 1, max + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GraceKeysConfig.fromEnv(
+                    Map.of("TABLE_NAME", "gracekeys-table", "AUTHORIZER_CACHE_TTL_SECONDS", String.valueOf(outside))));
+            assertTrue(e.getMessage().contains("AUTHORIZER_CACHE_TTL_SECONDS"), e.getMessage());
+        }
+    }
+
     /** Builds the functions' pepper ring as their context does, with this refresh interval. */
     private static void pepperRing(int refreshSeconds) {
         Settings settings = Settings.of(Map.of(

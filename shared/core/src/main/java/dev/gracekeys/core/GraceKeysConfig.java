@@ -32,6 +32,13 @@ import java.util.function.Function;
  *                           a previous token is its expiry plus this, so the daily sweep (which
  *                           reports the expiry and tidies the client) runs first and TTL only
  *                           cleans up what the sweep missed. Never part of the security check.
+ * @param authorizerCacheTtl {@code AUTHORIZER_CACHE_TTL_SECONDS}, default 60, 0..3600 (0: no cache):
+ *                           how long API Gateway caches the authorizer's answer per token, the
+ *                           template's {@code AuthorizerResultTtlSeconds} (it sets this from that
+ *                           parameter). Pushes answered from that cache never reach the authorizer,
+ *                           so they are not recorded as last use: describe's
+ *                           {@code usedWithinSeconds} and revoke-old's {@code ifUnusedForSeconds}
+ *                           widen a recorded last use by {@code lastUseInterval} plus this.
  */
 public record GraceKeysConfig(
         String tableName,
@@ -42,9 +49,14 @@ public record GraceKeysConfig(
         Duration maxGrace,
         Duration lastUseInterval,
         Duration verifyTimeout,
-        Duration ttlDelay) {
+        Duration ttlDelay,
+        Duration authorizerCacheTtl) {
 
     public static final int MAX_PREVIOUS_TOKENS_LIMIT = 10;
+    /** AUTHORIZER_CACHE_TTL_SECONDS when unset: the template's AuthorizerResultTtlSeconds default. */
+    public static final int DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 60;
+    /** The largest AUTHORIZER_CACHE_TTL_SECONDS: API Gateway caches an authorizer's answer at most 3600 s. */
+    public static final int MAX_AUTHORIZER_CACHE_TTL_SECONDS = 3600;
     private static final java.util.regex.Pattern TABLE_NAME_PATTERN = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{3,255}");
 
     public GraceKeysConfig {
@@ -60,6 +72,11 @@ public record GraceKeysConfig(
         require(verifyTimeout.toMillis() >= 50 && verifyTimeout.toMillis() <= 9000,
                 "VERIFY_TIMEOUT_MILLIS must be 50..9000 (API Gateway gives an authorizer 10 s)");
         require(!ttlDelay.isNegative(), "TTL_DELAY_SECONDS must be >= 0");
+        require(authorizerCacheTtl != null && !authorizerCacheTtl.isNegative()
+                        && authorizerCacheTtl.compareTo(Duration.ofSeconds(MAX_AUTHORIZER_CACHE_TTL_SECONDS)) <= 0,
+                "AUTHORIZER_CACHE_TTL_SECONDS must be 0.." + MAX_AUTHORIZER_CACHE_TTL_SECONDS + " (API Gateway's"
+                        + " authorizer result TTL range): set it to the API's AuthorizerResultTtlSeconds, 0 when its"
+                        + " cache is off");
     }
 
     /** The defaults, for a table name. */
@@ -87,7 +104,9 @@ public record GraceKeysConfig(
                 Duration.ofSeconds(number(get.apply("MAX_GRACE_SECONDS"), "MAX_GRACE_SECONDS", 2_592_000)),
                 Duration.ofSeconds(number(get.apply("LAST_USE_INTERVAL_SECONDS"), "LAST_USE_INTERVAL_SECONDS", 300)),
                 Duration.ofMillis(number(get.apply("VERIFY_TIMEOUT_MILLIS"), "VERIFY_TIMEOUT_MILLIS", 1_500)),
-                Duration.ofSeconds(number(get.apply("TTL_DELAY_SECONDS"), "TTL_DELAY_SECONDS", 172_800)));
+                Duration.ofSeconds(number(get.apply("TTL_DELAY_SECONDS"), "TTL_DELAY_SECONDS", 172_800)),
+                Duration.ofSeconds(number(get.apply("AUTHORIZER_CACHE_TTL_SECONDS"), "AUTHORIZER_CACHE_TTL_SECONDS",
+                        DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS)));
     }
 
     /**
@@ -102,7 +121,7 @@ public record GraceKeysConfig(
     /** Legacy keys of this format verify too (tests, tools); {@code null} turns them off. */
     public GraceKeysConfig withLegacyKeyPattern(String pattern) {
         return new GraceKeysConfig(tableName, tokenPrefix, pattern, maxPreviousTokens, defaultGrace, maxGrace,
-                lastUseInterval, verifyTimeout, ttlDelay);
+                lastUseInterval, verifyTimeout, ttlDelay, authorizerCacheTtl);
     }
 
     private static String legacyKeyPattern(String pattern, String legacyTokens) {
@@ -134,7 +153,7 @@ public record GraceKeysConfig(
      */
     public GraceKeysConfig withMaxPreviousTokens(int n) {
         return new GraceKeysConfig(tableName, tokenPrefix, legacyKeyPattern, n, defaultGrace, maxGrace,
-                lastUseInterval, verifyTimeout, ttlDelay);
+                lastUseInterval, verifyTimeout, ttlDelay, authorizerCacheTtl);
     }
 
     /**
@@ -144,7 +163,17 @@ public record GraceKeysConfig(
      */
     public GraceKeysConfig withVerifyTimeout(Duration timeout) {
         return new GraceKeysConfig(tableName, tokenPrefix, legacyKeyPattern, maxPreviousTokens, defaultGrace,
-                maxGrace, lastUseInterval, timeout, ttlDelay);
+                maxGrace, lastUseInterval, timeout, ttlDelay, authorizerCacheTtl);
+    }
+
+    /**
+     * These settings with another AUTHORIZER_CACHE_TTL_SECONDS.
+     *
+     * @throws IllegalArgumentException when out of range
+     */
+    public GraceKeysConfig withAuthorizerCacheTtl(Duration ttl) {
+        return new GraceKeysConfig(tableName, tokenPrefix, legacyKeyPattern, maxPreviousTokens, defaultGrace,
+                maxGrace, lastUseInterval, verifyTimeout, ttlDelay, ttl);
     }
 
     private static String orDefault(String v, String d) {

@@ -37,7 +37,7 @@ public class CoreFactory {
     /** The names {@link GraceKeysConfig#fromEnv} reads. */
     static final String[] CORE_SETTINGS = {"TABLE_NAME", "TOKEN_PREFIX", "LEGACY_TOKENS", "LEGACY_KEY_PATTERN", "MAX_PREVIOUS_TOKENS",
             "DEFAULT_GRACE_SECONDS", "MAX_GRACE_SECONDS", "LAST_USE_INTERVAL_SECONDS", "VERIFY_TIMEOUT_MILLIS",
-            "TTL_DELAY_SECONDS"};
+            "TTL_DELAY_SECONDS", "AUTHORIZER_CACHE_TTL_SECONDS"};
 
     public static final String EVENT_BUS_NAME = "EVENT_BUS_NAME";
 

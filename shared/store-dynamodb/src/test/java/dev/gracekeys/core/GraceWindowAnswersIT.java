@@ -80,7 +80,9 @@ class GraceWindowAnswersIT {
         assertEquals(List.of(), f.events.events());
         assertEquals(List.of(), f.violations());
 
-        f.clock.set(t0.plusSeconds(1800 + 300));
+        f.clock.set(t0.plusSeconds(1800 + 300 + 60 - 1)); // LAST_USE_INTERVAL_SECONDS + AUTHORIZER_CACHE_TTL_SECONDS
+        assertThrows(PreviousTokenInUseException.class, () -> f.core.tokens().revokeOld(guarded));
+        f.clock.set(t0.plusSeconds(1800 + 300 + 60));
         var done = f.core.tokens().revokeOld(guarded);
         assertTrue(done.revoked());
         assertFalse(done.message().startsWith("Already done"));

@@ -77,7 +77,8 @@ class DescribeHandlerIT {
             assertEquals(kit.clock.instant().toString(), ((Map<?, ?>) client.get("previous")).get("lastUsedAt"));
             assertNotNull(((Map<?, ?>) client.get("previous")).get("expiresAt"));
 
-            kit.clock.advance(java.time.Duration.ofSeconds(3600 + 300)); // LAST_USE_INTERVAL_SECONDS: 300
+            // LAST_USE_INTERVAL_SECONDS 300 + AUTHORIZER_CACHE_TTL_SECONDS 60 (the defaults)
+            kit.clock.advance(java.time.Duration.ofSeconds(3600 + 300 + 60));
             assertEquals(List.of(), handler.handleRequest(event("describe/at-risk.json"), lambdaContext()).get("clients"),
                     "no longer used within the hour");
         }

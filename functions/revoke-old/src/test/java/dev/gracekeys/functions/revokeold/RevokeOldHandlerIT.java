@@ -72,7 +72,12 @@ class RevokeOldHandlerIT {
             assertEquals(before, table.snapshot(), "nothing written");
             assertTrue(kit.core().verifier().verify(SAMPLE_PREVIOUS).allowed());
 
-            kit.clock.advance(java.time.Duration.ofSeconds(3600 + 300)); // ifUnusedForSeconds + LAST_USE_INTERVAL_SECONDS
+            // ifUnusedForSeconds + LAST_USE_INTERVAL_SECONDS: API Gateway may have answered pushes from its
+            // cache for AUTHORIZER_CACHE_TTL_SECONDS (default 60) more, unrecorded: still refused
+            kit.clock.advance(java.time.Duration.ofSeconds(3600 + 300));
+            assertThrows(dev.gracekeys.core.PreviousTokenInUseException.class,
+                    () -> handler.handleRequest(event("revoke-old/if-unused.json"), lambdaContext()));
+            kit.clock.advance(java.time.Duration.ofSeconds(60));
             Map<String, Object> out = handler.handleRequest(event("revoke-old/if-unused.json"), lambdaContext());
             assertEquals(true, out.get("revoked"));
             assertFalse(kit.core().verifier().verify(SAMPLE_PREVIOUS).allowed());

@@ -49,7 +49,7 @@ final class DescribeOperation {
      */
     private ClientList list(DescribeRequest request) {
         int max = Validation.listLimit(request.limit());
-        Filter filter = Filter.of(request, ctx.config.lastUseInterval());
+        Filter filter = Filter.of(request, LastUse.of(ctx.config));
         String after = decodeCursor(request.cursor());
         ClientStore.ClientPage page = ctx.store.listClients(max, after);
         String next = page.lastClientId() == null ? null
@@ -76,9 +76,9 @@ final class DescribeOperation {
      * true and the token filters on one and the same live previous token; {@code inGrace} false on
      * a client with no live previous token.
      */
-    private record Filter(Boolean inGrace, Duration expiringWithin, Duration usedWithin, Duration lastUseInterval) {
+    private record Filter(Boolean inGrace, Duration expiringWithin, Duration usedWithin, LastUse lastUse) {
 
-        static Filter of(DescribeRequest r, Duration lastUseInterval) {
+        static Filter of(DescribeRequest r, LastUse lastUse) {
             Long expiring = Validation.windowSeconds(r.expiringWithinSeconds(), "expiringWithinSeconds");
             Long used = Validation.windowSeconds(r.usedWithinSeconds(), "usedWithinSeconds");
             if (Boolean.FALSE.equals(r.inGrace()) && (expiring != null || used != null)) {
@@ -87,7 +87,7 @@ final class DescribeOperation {
                         + " inGrace to true or leave it out");
             }
             return new Filter(r.inGrace(), expiring == null ? null : Duration.ofSeconds(expiring),
-                    used == null ? null : Duration.ofSeconds(used), lastUseInterval);
+                    used == null ? null : Duration.ofSeconds(used), lastUse);
         }
 
         boolean matches(ClientView v, Instant now) {
@@ -102,7 +102,7 @@ final class DescribeOperation {
 
         private boolean matches(PreviousTokenView p, Instant now) {
             return (expiringWithin == null || !p.expiresAt().isAfter(now.plus(expiringWithin)))
-                    && (usedWithin == null || LastUse.possiblyWithin(p.lastUsedAt(), usedWithin, now, lastUseInterval));
+                    && (usedWithin == null || lastUse.possiblyWithin(p.lastUsedAt(), usedWithin, now));
         }
     }
 

@@ -91,17 +91,18 @@ final class RevokeOperation {
     /**
      * The {@code ifUnusedForSeconds} guard: refuses while a live previous token may have been used
      * within {@code window} (see {@link LastUse}: the recorded last use lags the real one by up to
-     * LAST_USE_INTERVAL_SECONDS, so that much is added).
+     * LAST_USE_INTERVAL_SECONDS plus API Gateway's authorizer cache TTL, AUTHORIZER_CACHE_TTL_SECONDS,
+     * so that much is added).
      */
     private void refuseWhileInUse(String clientId, List<TokenRef> live, Duration window, Instant now) {
         Map<TokenKey, TokenRecord> tokens = ctx.store.findTokens(live.stream().map(TokenRef::key).toList());
-        Duration interval = ctx.config.lastUseInterval();
+        LastUse rule = LastUse.of(ctx.config);
         TokenRef inUse = null;
         Instant lastUsed = null;
         for (TokenRef ref : live) {
             TokenRecord t = tokens.get(ref.key());
             Instant at = t == null ? null : t.lastUsedAt();
-            if (LastUse.possiblyWithin(at, window, now, interval) && (lastUsed == null || at.isAfter(lastUsed))) {
+            if (rule.possiblyWithin(at, window, now) && (lastUsed == null || at.isAfter(lastUsed))) {
                 inUse = ref;
                 lastUsed = at;
             }
@@ -112,10 +113,13 @@ final class RevokeOperation {
         long ago = Math.max(0, Duration.between(lastUsed, now).toSeconds());
         throw new PreviousTokenInUseException("Previous token " + inUse.tokenId() + " of client " + clientId
                 + " was last used at " + Times.format(lastUsed) + " (" + ago + " s ago; last use is recorded at"
-                + " most once every " + interval.toSeconds() + " s, LAST_USE_INTERVAL_SECONDS, so it may have been"
-                + " used until " + Times.format(lastUsed.plus(interval)) + "), within ifUnusedForSeconds="
+                + " most once every " + rule.interval().toSeconds() + " s, LAST_USE_INTERVAL_SECONDS, and pushes"
+                + " API Gateway answers from its authorizer cache are not recorded at all, for up to "
+                + rule.cacheTtl().toSeconds() + " s, AUTHORIZER_CACHE_TTL_SECONDS, so it may have been used until "
+                + Times.format(rule.possiblyUsedUntil(lastUsed)) + ", " + rule.lag().toSeconds()
+                + " s later), within ifUnusedForSeconds="
                 + window.toSeconds() + ": nothing was changed. Wait until "
-                + Times.format(LastUse.unusedFrom(lastUsed, window, interval)) + " and call again if it is no"
+                + Times.format(rule.unusedFrom(lastUsed, window)) + " and call again if it is no"
                 + " longer used (describe with usedWithinSeconds lists who still uses a previous token), or drop"
                 + " ifUnusedForSeconds to revoke it anyway.");
     }

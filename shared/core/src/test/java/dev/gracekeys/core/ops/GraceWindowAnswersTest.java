@@ -13,6 +13,8 @@ import dev.gracekeys.core.ops.Results.RotateResult;
 import dev.gracekeys.core.ops.Results.SweepResult;
 import dev.gracekeys.core.testing.Fixture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -31,11 +33,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * filters (inGrace, expiringWithinSeconds, usedWithinSeconds, their combination, paging, bad values),
  * revoke-old's {@code ifUnusedForSeconds} guard (refused while in use, boundaries, last-use
  * granularity, resends), and the sweep's configurable expiring-soon lead time.
- * LAST_USE_INTERVAL_SECONDS is the default 300 throughout.
+ * LAST_USE_INTERVAL_SECONDS is the default 300 throughout, and AUTHORIZER_CACHE_TTL_SECONDS the
+ * default 60 unless a test says otherwise: a recorded last use counts for {@link #LAG}, their sum.
  */
 class GraceWindowAnswersTest {
 
     private static final long INTERVAL = 300;
+    /** AUTHORIZER_CACHE_TTL_SECONDS, the default: pushes API Gateway answers from its cache are never recorded. */
+    private static final long CACHE_TTL = 60;
+    /** How long after a recorded last use the token may still have been used, unrecorded. */
+    private static final long LAG = INTERVAL + CACHE_TTL;
 
     private final Fixture f = Fixture.inMemory();
     private final TokenService ops = f.core.tokens();
@@ -90,7 +97,7 @@ class GraceWindowAnswersTest {
     }
 
     @Test
-    void usedWithinSeconds_countsThePreviousTokensRecordedUse_widenedByTheLastUseInterval() {
+    void usedWithinSeconds_countsThePreviousTokensRecordedUse_widenedByTheIntervalAndTheCacheTtl() {
         String old1 = f.create("C1");
         f.rotate("C1", hours(24));
         f.create("C2");
@@ -102,11 +109,12 @@ class GraceWindowAnswersTest {
         assertTrue(f.allowed(current3)); // only C3's current token is used: not "at risk"
 
         assertEquals(List.of("C1"), ids(list(null, null, 600L)));
-        // Last use is written at most once per interval, so a token recorded at t0 may have been used
-        // until t0 + 300 s: it counts as used within 600 s until t0 + 900 s.
-        f.clock.set(t0.plusSeconds(600 + INTERVAL - 1));
+        // Last use is written at most once per interval, and not at all for pushes API Gateway answers
+        // from its cache, so a token recorded at t0 may have been used until t0 + 300 s + 60 s: it
+        // counts as used within 600 s until t0 + 960 s.
+        f.clock.set(t0.plusSeconds(600 + LAG - 1));
         assertEquals(List.of("C1"), ids(list(null, null, 600L)));
-        f.clock.set(t0.plusSeconds(600 + INTERVAL));
+        f.clock.set(t0.plusSeconds(600 + LAG));
         assertEquals(List.of(), ids(list(null, null, 600L)));
         ClientView c1 = ops.describe("C1");
         assertEquals(t0, c1.previous().lastUsedAt(), "the view shows the recorded last use");
@@ -207,7 +215,11 @@ class GraceWindowAnswersTest {
         assertTrue(m.contains("last used at " + Times.format(t0)), m);
         assertTrue(m.contains("60 s ago"), m);
         assertTrue(m.contains("ifUnusedForSeconds=3600"), m);
-        assertTrue(m.contains("Wait until " + Times.format(t0.plusSeconds(3600 + INTERVAL))), m);
+        assertTrue(m.contains("Wait until " + Times.format(t0.plusSeconds(3600 + LAG))), m);
+        assertTrue(m.contains("once every 300 s, LAST_USE_INTERVAL_SECONDS"), "names the interval: " + m);
+        assertTrue(m.contains("authorizer cache are not recorded at all, for up to 60 s, AUTHORIZER_CACHE_TTL_SECONDS"),
+                "names the cache TTL: " + m);
+        assertTrue(m.contains("may have been used until " + Times.format(t0.plusSeconds(LAG)) + ", 360 s later"), m);
         assertTrue(m.contains("drop ifUnusedForSeconds"), m);
         assertEquals(before, f.snapshot(), "nothing changed");
         assertEquals(List.of(), f.events.events(), "no event");
@@ -232,17 +244,18 @@ class GraceWindowAnswersTest {
     }
 
     @Test
-    void guard_boundary_isTheWindowPlusTheLastUseInterval() {
+    void guard_boundary_isTheWindowPlusTheLastUseIntervalPlusTheCacheTtl() {
         String old = f.create("C1");
         f.rotate("C1", hours(2));
         Instant t0 = f.clock.instant();
         assertTrue(f.allowed(old));
 
-        f.clock.set(t0.plusSeconds(600 + INTERVAL - 1));
+        f.clock.set(t0.plusSeconds(600 + LAG - 1));
         assertThrows(PreviousTokenInUseException.class, () -> ops.revokeOld(new RevokeRequest("C1", null, 600L, null)));
-        f.clock.set(t0.plusSeconds(600 + INTERVAL));
+        f.clock.set(t0.plusSeconds(600 + LAG));
         assertTrue(ops.revokeOld(new RevokeRequest("C1", null, 600L, null)).revoked(),
-                "unused for 600 s for sure: the last unrecorded use was before t0 + 300 s");
+                "unused for 600 s for sure: the last unrecorded verify was before t0 + 300 s, and its cached allow"
+                        + " ran out before t0 + 360 s");
     }
 
     @Test
@@ -271,7 +284,7 @@ class GraceWindowAnswersTest {
                 () -> ops.revokeOld(new RevokeRequest("C1", 60L, 3600L, null)));
         assertEquals(before, f.snapshot());
 
-        f.clock.advance(Duration.ofSeconds(3600 + INTERVAL));
+        f.clock.advance(Duration.ofSeconds(3600 + LAG));
         RevokeResult moved = ops.revokeOld(new RevokeRequest("C1", 60L, 3600L, null));
         assertFalse(moved.revoked());
         assertEquals(f.clock.instant().plusSeconds(60), moved.previous().expiresAt());
@@ -288,7 +301,7 @@ class GraceWindowAnswersTest {
         assertThrows(PreviousTokenInUseException.class, () -> ops.revokeOld(guarded), "a resend is refused again,"
                 + " not answered as done");
 
-        f.clock.advance(Duration.ofSeconds(600 + INTERVAL)); // within the 15 min of a resend
+        f.clock.advance(Duration.ofSeconds(600 + LAG)); // within the 15 min of a resend
         RevokeResult done = ops.revokeOld(guarded);
         assertTrue(done.revoked());
         assertFalse(done.message().startsWith("Already done"), done.message());
@@ -339,6 +352,127 @@ class GraceWindowAnswersTest {
         assertEquals(refused, listed);
         assertFalse(listed.isEmpty());
         assertTrue(listed.size() < 6, "some used clients are old enough to pass: " + listed);
+    }
+
+    // ---- last use and API Gateway's authorizer cache ----------------------------------------------
+
+    /**
+     * The case the cache TTL is added for: the verifier records a use at t0, verifies the token
+     * again (unrecorded) at t0 + 299 s, and API Gateway serves that allow from its cache for 60 s
+     * more without calling the authorizer: the token is really in use until t0 + 359 s while
+     * {@code lastUsedAt} stays t0. Counting only the interval would call it unused for 600 s at
+     * t0 + 900 s, 541 s after a real push.
+     */
+    @Test
+    void aPushAnsweredFromTheAuthorizerCache_afterAnUnrecordedVerify_isNeverCalledUnused() {
+        String old = f.create("C1");
+        f.rotate("C1", hours(3));
+        Instant t0 = f.clock.instant();
+        assertTrue(f.allowed(old)); // recorded: t0
+        f.clock.set(t0.plusSeconds(INTERVAL - 1));
+        assertTrue(f.allowed(old)); // the authorizer runs (not recorded), and API Gateway caches this allow
+        assertEquals(t0, ops.describe("C1").previous().lastUsedAt(), "the verify within the interval is not recorded");
+        Instant lastRealPush = t0.plusSeconds(INTERVAL - 1 + CACHE_TTL); // the last push the cached allow answers
+
+        for (long seconds : new long[] {INTERVAL + 1, INTERVAL + 600, 600 + CACHE_TTL + INTERVAL - 2}) {
+            f.clock.set(t0.plusSeconds(seconds)); // less than 600 s after the last real push
+            assertTrue(Duration.between(lastRealPush, f.clock.instant()).toSeconds() < 600);
+            assertThrows(PreviousTokenInUseException.class, () -> ops.revokeOld(new RevokeRequest("C1", null, 600L, null)),
+                    "used " + Duration.between(lastRealPush, f.clock.instant()).toSeconds() + " s ago, within 600 s");
+            assertEquals(List.of("C1"), ids(list(null, null, 600L)), "describe agrees");
+        }
+        f.clock.set(t0.plusSeconds(600 + LAG));
+        assertEquals(List.of(), ids(list(null, null, 600L)));
+        assertTrue(ops.revokeOld(new RevokeRequest("C1", null, 600L, null)).revoked(), "600 s after any possible push");
+    }
+
+    /**
+     * The boundary, at each cache TTL (0: API Gateway does not cache; 3600: its largest): a token
+     * last recorded interval + TTL - 1 s ago may still be in use (usedWithinSeconds 0 lists it, and
+     * 600 s more), at interval + TTL it no longer is, nor one second later.
+     */
+    @ParameterizedTest(name = "AUTHORIZER_CACHE_TTL_SECONDS={0}")
+    @ValueSource(longs = {0, 1, 60, 3600})
+    void aRecordedUse_countsForTheIntervalPlusTheCacheTtl_inDescribeAndTheGuardAlike(long ttl) {
+        Fixture g = Fixture.inMemory(Fixture.defaults(Fixture.IN_MEMORY_TABLE).withAuthorizerCacheTtl(Duration.ofSeconds(ttl)));
+        TokenService gOps = g.core.tokens();
+        String old = g.create("C1");
+        g.rotate("C1", hours(3));
+        Instant t0 = g.clock.instant();
+        assertTrue(g.allowed(old));
+        long lag = INTERVAL + ttl;
+
+        for (long window : new long[] {0, 600}) {
+            g.clock.set(t0.plusSeconds(lag - 1 + window));
+            assertEquals(List.of("C1"), ids(page(gOps, usedWithin(window))), "recorded " + (lag - 1 + window)
+                    + " s ago: may have been used within " + window + " s");
+            assertRefused(g, window, true);
+            for (long past : new long[] {0, 1}) {
+                g.clock.set(t0.plusSeconds(lag + past + window));
+                assertEquals(List.of(), ids(page(gOps, usedWithin(window))), "recorded " + (lag + past + window)
+                        + " s ago: unused for " + window + " s");
+                assertRefused(g, window, false);
+            }
+        }
+        assertTrue(gOps.revokeOld(new RevokeRequest("C1", null, 600L, null)).revoked(), "at t0 + lag + 601 s");
+    }
+
+    /** Whether revoke-old with this ifUnusedForSeconds refuses; graceSeconds keeps the token, so nothing is revoked. */
+    private static void assertRefused(Fixture g, long window, boolean refused) {
+        Object before = g.snapshot();
+        RevokeRequest probe = new RevokeRequest("C1", 10_000L, window, null);
+        if (refused) {
+            PreviousTokenInUseException e = assertThrows(PreviousTokenInUseException.class,
+                    () -> g.core.tokens().revokeOld(probe), "ifUnusedForSeconds=" + window);
+            assertTrue(e.getMessage().contains("for up to " + g.config.authorizerCacheTtl().toSeconds()
+                    + " s, AUTHORIZER_CACHE_TTL_SECONDS"), e.getMessage());
+            assertEquals(before, g.snapshot());
+        } else {
+            assertFalse(g.core.tokens().revokeOld(probe).revoked(), "rescheduled, ifUnusedForSeconds=" + window);
+        }
+    }
+
+    /**
+     * describe's usedWithinSeconds and the guard draw the line at the same second, whatever the
+     * cache TTL: clients used at offsets around the line (and inside the cache TTL's share of it,
+     * where a rule that forgot the TTL would differ) are listed exactly when refused, and those
+     * are exactly the ones used less than interval + TTL + 900 s ago.
+     */
+    @ParameterizedTest(name = "AUTHORIZER_CACHE_TTL_SECONDS={0}")
+    @ValueSource(longs = {0, 60, 3600})
+    void describeUsedWithin_listsExactlyTheClientsTheGuardRefuses_atEveryCacheTtl(long ttl) {
+        Fixture g = Fixture.inMemory(Fixture.defaults(Fixture.IN_MEMORY_TABLE).withAuthorizerCacheTtl(Duration.ofSeconds(ttl)));
+        TokenService gOps = g.core.tokens();
+        long[] usedAt = {500, 999, 1000, 1001, 1030, 1059, 1060, 1061, 2000}; // seconds after t0
+        Instant t0 = g.clock.instant();
+        List<String> old = new ArrayList<>();
+        for (int i = 0; i <= usedAt.length; i++) { // the last client never uses its previous token
+            old.add(g.create("C" + i));
+            g.rotate("C" + i, hours(3));
+        }
+        for (int i = 0; i < usedAt.length; i++) {
+            g.clock.set(t0.plusSeconds(usedAt[i]));
+            assertTrue(g.allowed(old.get(i)));
+        }
+        long window = 900;
+        g.clock.set(t0.plusSeconds(INTERVAL + ttl + window + 1000)); // the line: recorded after t0 + 1000 s
+        List<String> listed = ids(page(gOps, usedWithin(window)));
+        List<String> refused = new ArrayList<>();
+        for (int i = 0; i <= usedAt.length; i++) {
+            Object before = g.snapshot();
+            try {
+                gOps.revokeOld(new RevokeRequest("C" + i, 10_800L, window, null));
+            } catch (PreviousTokenInUseException e) {
+                refused.add("C" + i);
+                assertEquals(before, g.snapshot());
+            }
+        }
+        assertEquals(List.of("C3", "C4", "C5", "C6", "C7", "C8"), listed, "recorded after t0 + 1000 s");
+        assertEquals(listed, refused);
+    }
+
+    private static DescribeRequest usedWithin(long seconds) {
+        return new DescribeRequest(null, null, null, null, null, seconds);
     }
 
     // ---- expire-sweep: the lead time -------------------------------------------------------------

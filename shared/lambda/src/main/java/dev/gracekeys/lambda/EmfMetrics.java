@@ -3,11 +3,11 @@ package dev.gracekeys.lambda;
 import dev.gracekeys.core.metrics.Metric;
 import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.lambda.logging.JsonLogConfigurator;
-import net.logstash.logback.marker.LogstashMarker;
-import net.logstash.logback.marker.Markers;
+import dev.gracekeys.lambda.logging.RawJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.slf4j.spi.LoggingEventBuilder;
 
 import java.time.Clock;
 import java.util.Map;
@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * thread or calls an API.
  *
  * <p>The {@code CloudWatchMetrics} entry of each metric is built once, as JSON text; a line costs a
- * string concatenation and a few small markers. Recording never throws, except for a dimension
+ * string concatenation and a few key/value pairs, which {@code JsonLineEncoder} writes at the top level. Recording never throws, except for a dimension
  * value the metric does not declare (a programming error the port documents).
  */
 public final class EmfMetrics implements Metrics {
@@ -104,22 +104,23 @@ public final class EmfMetrics implements Metrics {
             for (int i = 0; i < values.length; i++) {
                 aws.append(i == 0 ? "" : ",").append(directives[values[i].metric().ordinal()]);
             }
-            LogstashMarker line = Markers.appendRaw("_aws", aws.append("]}").toString());
+            LoggingEventBuilder line = LOG.atInfo().setMessage(MESSAGE)
+                    .addKeyValue("_aws", new RawJson(aws.append("]}").toString()));
             for (Value v : values) {
                 Metric m = v.metric();
                 if (m.dimension() != null) {
-                    line.and(Markers.append(m.dimension(), v.dimensionValue()));
+                    line.addKeyValue(m.dimension(), v.dimensionValue());
                 }
-                line.and(Markers.append(m.metricName(), number(v.value())));
+                line.addKeyValue(m.metricName(), number(v.value()));
             }
             if (properties != null) {
                 for (Map.Entry<String, String> p : properties.entrySet()) {
                     if (p.getValue() != null && !taken(p.getKey(), values)) {
-                        line.and(Markers.append(p.getKey(), p.getValue()));
+                        line.addKeyValue(p.getKey(), p.getValue());
                     }
                 }
             }
-            LOG.info(line, MESSAGE);
+            line.log();
         } catch (RuntimeException e) {
             // A metric that cannot be written is dropped; the caller's work goes on.
         }

@@ -6,12 +6,10 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
-import net.logstash.logback.encoder.LogstashEncoder;
-import net.logstash.logback.fieldnames.LogstashFieldNames;
 
 /**
  * Logback, configured in code (found through {@code META-INF/services}, so no logback.xml is
- * parsed at start-up): one JSON object per line on stdout, which is what CloudWatch Logs keeps and
+ * parsed at start-up): one JSON object per line on stdout ({@link JsonLineEncoder}), which is what CloudWatch Logs keeps and
  * Logs Insights queries. Fields: {@code timestamp} (RFC 3339, UTC), {@code level}, {@code message},
  * {@code logger}, {@code functionName} (once), the MDC ({@code awsRequestId}, and {@code clientId},
  * {@code tokenId} where an invocation knows them), a line's own key/values, and {@code stack_trace}.
@@ -35,17 +33,10 @@ public class JsonLogConfigurator extends ContextAwareBase implements Configurato
     @Override
     public ExecutionStatus configure(LoggerContext context) {
         String functionName = System.getenv(FUNCTION_NAME_VARIABLE);
-        LogstashEncoder encoder = new LogstashEncoder();
+        JsonLineEncoder encoder = new JsonLineEncoder();
         encoder.setContext(context);
-        LogstashFieldNames names = encoder.getFieldNames();
-        names.setTimestamp("timestamp");
-        names.setLogger("logger");
-        names.setVersion("[ignore]");
-        names.setLevelValue("[ignore]");
-        names.setThread("[ignore]");
-        encoder.setTimeZone("UTC");
         if (functionName != null && !functionName.isBlank()) {
-            encoder.setCustomFields("{\"functionName\":\"" + jsonEscaped(functionName) + "\"}");
+            encoder.addFixedField("functionName", functionName);
         }
         encoder.start();
 
@@ -71,17 +62,5 @@ public class JsonLogConfigurator extends ContextAwareBase implements Configurato
     public static boolean functionNameFromEnvironment() {
         String name = System.getenv(FUNCTION_NAME_VARIABLE);
         return name != null && !name.isBlank();
-    }
-
-    private static String jsonEscaped(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c >= 0x20) {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 }

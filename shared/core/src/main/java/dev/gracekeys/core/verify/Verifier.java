@@ -47,6 +47,8 @@ public final class Verifier {
     private final Metrics metrics;
     /** False for {@link Metrics#NONE}: then a verify reads no clock and builds no metric values. */
     private final boolean recording;
+    /** The start time of a verify nothing measures. */
+    private static final long NOT_MEASURED = Long.MIN_VALUE;
     /** Per-container memory of the next instant each token's last use may be written again. */
     private final ConcurrentHashMap<TokenKey, Instant> lastUseWrites = new ConcurrentHashMap<>();
 
@@ -77,7 +79,7 @@ public final class Verifier {
      * not answer within the budget denies ({@code STORE_UNAVAILABLE}), as does any other failure.
      */
     public Verdict verify(String presented) {
-        long started = System.nanoTime();
+        long started = recording ? System.nanoTime() : NOT_MEASURED;
         Verdict verdict;
         try {
             verdict = decide(presented, started);
@@ -118,13 +120,16 @@ public final class Verifier {
         }
     }
 
-    /** @param started when the verify began: the budget runs from there, measured once */
+    /**
+     * @param started when the verify began, or {@link #NOT_MEASURED}: the budget runs from there (a
+     *                malformed token, denied without a read, needs no clock at all)
+     */
     private Verdict decide(String presented, long started) {
         TokenFormat.Kind kind = format.classify(presented);
         if (kind == TokenFormat.Kind.MALFORMED) {
             return Verdict.deny(MALFORMED);
         }
-        long deadline = started + budget.toNanos();
+        long deadline = (started == NOT_MEASURED ? System.nanoTime() : started) + budget.toNanos();
         TokenRecord token;
         try {
             PepperRing.View view = peppers.view();

@@ -5,6 +5,8 @@ import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.LegacyImporter;
 import dev.gracekeys.core.ops.TokenDelivery;
+import dev.gracekeys.core.ops.RotationSecret;
+import dev.gracekeys.core.ops.SecretRotation;
 import dev.gracekeys.core.ops.TokenService;
 import dev.gracekeys.core.store.SweepStore;
 import dev.gracekeys.core.store.TokenLookup;
@@ -42,6 +44,7 @@ public final class GraceKeys {
     private final LegacyImporter importer;
     private final ExpirySweeper sweeper;
     private final SweepStore store;
+    private final SecretRotation secretRotation;
 
     private GraceKeys(Builder b) {
         TokenFormat format = b.config.tokenFormat();
@@ -53,6 +56,7 @@ public final class GraceKeys {
                 .clock(b.clock).metrics(b.metrics).build();
         this.importer = new LegacyImporter(b.store, b.peppers, format, b.events, b.clock, b.metrics);
         this.sweeper = new ExpirySweeper(b.store, b.events, b.clock, b.metrics);
+        this.secretRotation = tokens.secretRotation(b.rotationSecret, verifier);
     }
 
     /** A builder: {@code config}, {@code store} and the pepper(s) are required, the rest has defaults. */
@@ -80,6 +84,11 @@ public final class GraceKeys {
         return sweeper;
     }
 
+    /** rotate-secret's four steps, over {@link Builder#rotationSecret}. */
+    public SecretRotation secretRotation() {
+        return secretRotation;
+    }
+
     /** The store the services use, through its ports (tests read it back, or wrap it). */
     public SweepStore store() {
         return store;
@@ -97,8 +106,15 @@ public final class GraceKeys {
         private TokenGenerator generator;
         private TokenDelivery delivery = TokenDelivery.NONE;
         private Metrics metrics = Metrics.NONE;
+        private RotationSecret rotationSecret = RotationSecret.NONE;
 
         private Builder() {
+        }
+
+        /** Delivery secrets as rotate-secret reads and changes them; by default refused ({@link RotationSecret#NONE}). */
+        public Builder rotationSecret(RotationSecret rotationSecret) {
+            this.rotationSecret = Objects.requireNonNull(rotationSecret, "rotationSecret");
+            return this;
         }
 
         /** The settings (required). */

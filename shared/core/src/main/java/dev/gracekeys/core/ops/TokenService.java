@@ -37,6 +37,7 @@ public final class TokenService {
     private final RevokeOperation revoke;
     private final StatusOperation status;
     private final DescribeOperation describe;
+    private final OpsContext ctx;
 
     private TokenService(Builder b) {
         TokenGenerator generator = b.generator == null ? new SecureTokenGenerator(b.config.tokenFormat()) : b.generator;
@@ -45,6 +46,15 @@ public final class TokenService {
         this.revoke = new RevokeOperation(ctx);
         this.status = new StatusOperation(ctx);
         this.describe = new DescribeOperation(ctx);
+        this.ctx = ctx;
+    }
+
+    /**
+     * rotate-secret's steps over these operations' store, pepper, clock and settings, reading and
+     * changing delivery secrets through {@code secret} and testing pending tokens with {@code verifier}.
+     */
+    public SecretRotation secretRotation(RotationSecret secret, dev.gracekeys.core.verify.Verifier verifier) {
+        return new SecretRotation(ctx, Objects.requireNonNull(secret, "secret"), Objects.requireNonNull(verifier, "verifier"));
     }
 
     /** A builder: {@code store}, {@code config} and the pepper(s) are required, the rest has defaults. */

@@ -40,7 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * rule on {@code source = gracekeys} delivers them to an SQS queue, where the test reads every one
  * back. One contract, run against each emulator DESIGN.md names: {@link EventBridgeMotoIT} (moto's
  * server) and {@link EventBridgeLocalStackIT} (LocalStackContainers in Docker), each skipped where its
- * emulator is missing.
+ * emulator is missing. Emulator tests: they show the batching too (moto, like AWS, refuses a
+ * PutEvents of more than ten entries); entries refused on demand are injected faults, in
+ * {@code EventBridgeWireTest}.
  */
 @ExtendWith(DynamoDbLocalExtension.class)
 abstract class EventBridgeAdapters {

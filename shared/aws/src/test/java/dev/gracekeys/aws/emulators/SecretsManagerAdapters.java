@@ -39,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pepper rotation (put-secret-value) moves them, and token delivery stages a new version, then
  * promotes it to {@code AWSCURRENT}. One contract, run against each emulator DESIGN.md names:
  * {@link SecretsManagerMotoIT} (moto's server) and {@link SecretsManagerLocalStackIT} (LocalStackContainers in
- * Docker), each skipped where its emulator is missing.
+ * Docker), each skipped where its emulator is missing. Emulator tests: what only a fault can show
+ * (AccessDenied) is in {@code SecretsManagerWireTest}, against a loopback server.
  */
 abstract class SecretsManagerAdapters {
 
@@ -175,7 +176,8 @@ abstract class SecretsManagerAdapters {
         IssuedToken token = new SecureTokenGenerator(TokenFormat.defaults()).next();
         TokenDeliveryException e = assertThrows(TokenDeliveryException.class, () ->
                 new SecretsManagerTokenDelivery(() -> secrets).stage("gracekeys/missing-" + UUID.randomUUID(), "GRACE03", token));
-        assertTrue(e.getMessage().contains("ResourceNotFoundException"), e.getMessage());
+        assertTrue(e.getMessage().contains("ResourceNotFoundException") && e.getMessage().contains("gracekeys/missing-")
+                && e.getMessage().contains("nothing was rotated"), e.getMessage());
         assertFalse(e.getMessage().contains(token.value()));
     }
 

@@ -3,53 +3,23 @@ package dev.gracekeys.aws.secretsmanager;
 import dev.gracekeys.testkit.LoopbackAws;
 
 import dev.gracekeys.core.ops.TokenDeliveryException;
-import dev.gracekeys.core.token.IssuedToken;
-import dev.gracekeys.core.token.Pepper;
-import dev.gracekeys.core.token.PepperSource;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The Secrets Manager adapters, checked at the wire with the real SDK against a loopback server. */
+/**
+ * Injected faults: the Secrets Manager adapters against a loopback server that answers what no
+ * emulator can be made to answer on demand (AccessDenied, a refused request on a version that does
+ * carry its stage), through the real SDK. What an emulator can show (the pepper's AWSCURRENT and
+ * AWSPREVIOUS, delivery's stage and promote, a missing secret, rotation's stub, putPending and
+ * moveCurrent) is tested against moto and LocalStack in {@code dev.gracekeys.aws.emulators}.
+ */
 class SecretsManagerWireTest {
 
-    private static final String PEPPER_A = base64("pepper-A-0123456789abcdef0123456789abcdef");
-    private static final String PEPPER_B = base64("pepper-B-0123456789abcdef0123456789abcdef");
-
-    @Test
-    void pepperSource_readsAwsCurrentAndAwsPrevious_ofTheNamedSecret() {
-        try (LoopbackAws sm = new LoopbackAws((op, body) -> LoopbackAws.Reply.ok(
-                "{\"Name\":\"gk-pepper\",\"VersionId\":\"v\",\"SecretString\":\""
-                        + (body.contains("AWSPREVIOUS") ? PEPPER_A : PEPPER_B) + "\"}"));
-             SecretsManagerClient client = client(sm)) {
-            PepperSource.Peppers peppers = new SecretsManagerPepperSource(client, "gk-pepper").load();
-
-            assertEquals(Pepper.fromBase64(PEPPER_B), peppers.current());
-            assertEquals(Pepper.fromBase64(PEPPER_A), peppers.previous());
-            assertEquals(List.of("GetSecretValue", "GetSecretValue"), sm.operations());
-            assertTrue(sm.calls().get(0).body().contains("\"SecretId\":\"gk-pepper\""));
-            assertTrue(sm.calls().get(0).body().contains("\"VersionStage\":\"AWSCURRENT\""));
-            assertTrue(sm.calls().get(1).body().contains("\"VersionStage\":\"AWSPREVIOUS\""));
-        }
-    }
-
-    @Test
-    void pepperSource_withoutAwsPrevious_hasNoPreviousPepper() {
-        try (LoopbackAws sm = new LoopbackAws((op, body) -> body.contains("AWSPREVIOUS")
-                ? LoopbackAws.Reply.error(400, "ResourceNotFoundException")
-                : LoopbackAws.Reply.ok("{\"Name\":\"gk-pepper\",\"SecretString\":\"" + PEPPER_A + "\"}"));
-             SecretsManagerClient client = client(sm)) {
-            PepperSource.Peppers peppers = new SecretsManagerPepperSource(client, "gk-pepper").load();
-            assertEquals(Pepper.fromBase64(PEPPER_A), peppers.current());
-            assertNull(peppers.previous());
-        }
-    }
-
+    /** Injected fault: AccessDenied on the pepper secret; the message names the secret and the permission. */
     @Test
     void pepperSource_failure_namesTheSecretAndThePermission_neverThePepper() {
         try (LoopbackAws sm = new LoopbackAws((op, body) -> LoopbackAws.Reply.error(400, "AccessDeniedException"));
@@ -60,54 +30,59 @@ class SecretsManagerWireTest {
         }
     }
 
+    /**
+     * Injected fault: AccessDenied on every call of a rotation step. Each failure names the secret,
+     * the AWS error code and the permission, never the value; a read names the version and its
+     * stage on the wire (so a step never reads a version under a stage it does not carry).
+     */
     @Test
-    void delivery_stagesAsPending_thenMovesAwsCurrent_thenClearsPending() {
-        try (LoopbackAws sm = new LoopbackAws((op, body) -> switch (op) {
-            case "PutSecretValue" -> LoopbackAws.Reply.ok("{\"Name\":\"gracekeys/grace01\",\"VersionId\":\"v2\"}");
-            case "DescribeSecret" -> LoopbackAws.Reply.ok("{\"Name\":\"gracekeys/grace01\",\"VersionIdsToStages\":"
-                    + "{\"v1\":[\"AWSCURRENT\"],\"v2\":[\"AWSPENDING\"]}}");
-            default -> LoopbackAws.Reply.ok("{\"Name\":\"gracekeys/grace01\"}");
-        });
+    void rotationSecret_accessDenied_namesTheCodeAndThePermission_neverTheValue() {
+        try (LoopbackAws sm = new LoopbackAws((op, body) -> LoopbackAws.Reply.error(400, "AccessDeniedException"));
              SecretsManagerClient client = client(sm)) {
-            SecretsManagerTokenDelivery delivery = new SecretsManagerTokenDelivery(() -> client);
-            IssuedToken token = new IssuedToken("gk_TOKENVALUE0123456789", "gk_TOKENV");
+            SecretsManagerRotationSecret secret = new SecretsManagerRotationSecret(client);
 
-            String version = delivery.stage("gracekeys/grace01", "GRACE01", token);
-            delivery.promote("gracekeys/grace01", version);
+            TokenDeliveryException read = assertThrows(TokenDeliveryException.class,
+                    () -> secret.value("gracekeys/grace01", "v-T", "AWSPENDING"));
+            assertTrue(read.getMessage().contains("gracekeys/grace01") && read.getMessage().contains("AccessDeniedException")
+                    && read.getMessage().contains("secretsmanager:GetSecretValue"), read.getMessage());
+            String get = sm.calls().get(0).body();
+            assertTrue(get.contains("\"VersionId\":\"v-T\"") && get.contains("\"VersionStage\":\"AWSPENDING\""), get);
 
-            assertEquals("v2", version);
-            assertEquals(List.of("PutSecretValue", "DescribeSecret", "UpdateSecretVersionStage", "UpdateSecretVersionStage"),
-                    sm.operations());
-            String put = sm.calls().get(0).body();
-            assertTrue(put.contains("\"SecretId\":\"gracekeys/grace01\""), put);
-            assertTrue(put.contains("\"VersionStages\":[\"AWSPENDING\"]"), put);
-            assertTrue(put.contains("\"ClientRequestToken\":\""), "idempotent retries: " + put);
-            assertTrue(put.contains("{\\\"clientId\\\":\\\"GRACE01\\\",\\\"tokenId\\\":\\\"gk_TOKENV\\\",\\\"token\\\":\\\"gk_TOKENVALUE0123456789\\\"}"), put);
-            String move = sm.calls().get(2).body();
-            assertTrue(move.contains("\"VersionStage\":\"AWSCURRENT\"") && move.contains("\"MoveToVersionId\":\"v2\"")
-                    && move.contains("\"RemoveFromVersionId\":\"v1\""), move);
-            String clear = sm.calls().get(3).body();
-            assertTrue(clear.contains("\"VersionStage\":\"AWSPENDING\"") && clear.contains("\"RemoveFromVersionId\":\"v2\""), clear);
+            TokenDeliveryException put = assertThrows(TokenDeliveryException.class,
+                    () -> secret.putPending("gracekeys/grace01", "v-T", "{\"token\":\"gk_SECRETVALUE0123\"}"));
+            assertTrue(put.getMessage().contains("secretsmanager:PutSecretValue") && put.getMessage().contains("AccessDeniedException"),
+                    put.getMessage());
+            assertFalse(put.getMessage().contains("gk_SECRETVALUE0123"), put.getMessage());
+
+            TokenDeliveryException move = assertThrows(TokenDeliveryException.class,
+                    () -> secret.moveCurrent("gracekeys/grace01", "v-T", "v-1"));
+            assertTrue(move.getMessage().contains("secretsmanager:UpdateSecretVersionStage"), move.getMessage());
+            TokenDeliveryException describe = assertThrows(TokenDeliveryException.class,
+                    () -> secret.describe("gracekeys/grace01"));
+            assertTrue(describe.getMessage().contains("secretsmanager:DescribeSecret"), describe.getMessage());
         }
     }
 
+    /**
+     * Injected fault: GetSecretValue refused as an invalid request although the version does carry
+     * the stage (as for a secret scheduled for deletion): a failure, not "no value".
+     */
     @Test
-    void deliveryFailure_saysWhatToCheck_withoutTheToken() {
-        try (LoopbackAws sm = new LoopbackAws((op, body) -> LoopbackAws.Reply.error(400, "ResourceNotFoundException"));
+    void rotationSecret_invalidRequestOnAVersionCarryingTheStage_isAFailure_notNoValue() {
+        try (LoopbackAws sm = new LoopbackAws((op, body) -> switch (op) {
+            case "GetSecretValue" -> LoopbackAws.Reply.error(400, "InvalidRequestException");
+            default -> LoopbackAws.Reply.ok("{\"ARN\":\"arn:aws:secretsmanager:us-east-1:123456789012:secret:gracekeys/g-AbCdEf\","
+                    + "\"Name\":\"gracekeys/g\",\"VersionIdsToStages\":{\"v-T\":[\"AWSPENDING\"]}}");
+        });
              SecretsManagerClient client = client(sm)) {
-            TokenDeliveryException e = assertThrows(TokenDeliveryException.class, () -> new SecretsManagerTokenDelivery(() -> client)
-                    .stage("gracekeys/nope", "GRACE01", new IssuedToken("gk_SECRETVALUE0123", "gk_SECRET")));
-            assertTrue(e.getMessage().contains("gracekeys/nope") && e.getMessage().contains("ResourceNotFoundException")
-                    && e.getMessage().contains("nothing was rotated"), e.getMessage());
-            assertFalse(e.getMessage().contains("gk_SECRETVALUE0123"));
+            TokenDeliveryException e = assertThrows(TokenDeliveryException.class,
+                    () -> new SecretsManagerRotationSecret(client).value("gracekeys/g", "v-T", "AWSPENDING"));
+            assertTrue(e.getMessage().contains("InvalidRequestException"), e.getMessage());
+            assertEquals(List.of("GetSecretValue", "DescribeSecret"), sm.operations());
         }
     }
 
     private static SecretsManagerClient client(LoopbackAws sm) {
         return sm.configure(SecretsManagerClient.builder()).build();
-    }
-
-    private static String base64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,5 +1,6 @@
 package dev.gracekeys.lambda;
 
+import dev.gracekeys.aws.secretsmanager.SecretsManagerRotationSecret;
 import dev.gracekeys.aws.secretsmanager.SecretsManagerTokenDelivery;
 
 import dev.gracekeys.aws.eventbridge.EventBridgePublisher;
@@ -11,6 +12,8 @@ import dev.gracekeys.core.events.LoggingEventPublisher;
 import dev.gracekeys.core.metrics.Metrics;
 import dev.gracekeys.core.ops.ExpirySweeper;
 import dev.gracekeys.core.ops.LegacyImporter;
+import dev.gracekeys.core.ops.RotationSecret;
+import dev.gracekeys.core.ops.SecretRotation;
 import dev.gracekeys.core.ops.TokenService;
 import dev.gracekeys.core.ops.TokenDelivery;
 import dev.gracekeys.store.dynamodb.DynamoDbGraceKeys;
@@ -111,6 +114,17 @@ public class CoreFactory {
         return new SecretsManagerTokenDelivery(secrets);
     }
 
+    /**
+     * rotate-secret's view of the delivery secrets, over the same lazily built Secrets Manager
+     * client: no function builds it unless a step runs. Replaceable (the local stack without an AWS
+     * emulator refuses instead, saying to start it with --aws-endpoint).
+     */
+    @Singleton
+    @Requires(missingBeans = RotationSecret.class)
+    RotationSecret rotationSecret(SecretsManagerAccess secrets) {
+        return new SecretsManagerRotationSecret(secrets);
+    }
+
     /** SnapStart's runtime hooks go to CRaC's global context; tests register a Registrar of their own. */
     @Singleton
     @Requires(missingBeans = ReseedOnRestore.Registrar.class)
@@ -133,12 +147,14 @@ public class CoreFactory {
      */
     @Singleton
     GraceKeys core(GraceKeysConfig config, DynamoDbClient dynamo, PepperRing peppers, BeanProvider<EventPublisher> events,
-                   Clock clock, TokenDelivery delivery, ReseedOnRestore reseedOnRestore, Metrics metrics) {
+                   Clock clock, TokenDelivery delivery, RotationSecret rotationSecret, ReseedOnRestore reseedOnRestore,
+                   Metrics metrics) {
         return DynamoDbGraceKeys.builder(config, dynamo)
                 .peppers(peppers)
                 .events(batch -> events.get().publish(batch))
                 .clock(clock)
                 .delivery(delivery)
+                .rotationSecret(rotationSecret)
                 .metrics(metrics)
                 .build();
     }
@@ -161,5 +177,10 @@ public class CoreFactory {
     @Singleton
     ExpirySweeper sweeper(GraceKeys core) {
         return core.sweeper();
+    }
+
+    @Singleton
+    SecretRotation secretRotation(GraceKeys core) {
+        return core.secretRotation();
     }
 }

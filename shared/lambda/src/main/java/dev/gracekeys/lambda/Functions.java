@@ -22,6 +22,7 @@ public final class Functions {
         m.put("set-status", "dev.gracekeys.functions.setstatus.SetStatusHandler");
         m.put("backfill", "dev.gracekeys.functions.backfill.BackfillHandler");
         m.put("expire-sweep", "dev.gracekeys.functions.expiresweep.ExpireSweepHandler");
+        m.put("rotate-secret", "dev.gracekeys.functions.rotatesecret.RotateSecretHandler");
         HANDLERS = java.util.Collections.unmodifiableMap(m);
     }
 

@@ -28,13 +28,17 @@ public abstract class OpsFunction extends MicronautRequestHandler<Map<String, Ob
         super(builder);
     }
 
-    /** Handles one validated-as-you-read payload and returns the result record. */
+    /**
+     * Handles one validated-as-you-read payload and returns the result record, or {@code null} for
+     * a function that answers nothing (rotate-secret: Secrets Manager reads only success or failure).
+     */
     protected abstract Object handle(Object payload);
 
     @Override
     public final Map<String, Object> execute(Map<String, Object> input) {
         try {
-            return JsonShapes.toMap(handle(input));
+            Object result = handle(input);
+            return result == null ? null : JsonShapes.toMap(result);
         } catch (GraceKeysException e) {
             throw e;
         } catch (RuntimeException e) {

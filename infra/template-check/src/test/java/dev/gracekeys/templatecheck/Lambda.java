@@ -7,6 +7,7 @@ import dev.gracekeys.functions.describe.DescribeHandler;
 import dev.gracekeys.functions.expiresweep.ExpireSweepHandler;
 import dev.gracekeys.functions.revokeold.RevokeOldHandler;
 import dev.gracekeys.functions.rotate.RotateHandler;
+import dev.gracekeys.functions.rotatesecret.RotateSecretHandler;
 import dev.gracekeys.functions.setstatus.SetStatusHandler;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The seven functions of DESIGN.md, their handler classes, and what a contract run does with each:
+ * The eight functions of DESIGN.md, their handler classes, and what a contract run does with each:
  * its sample events from {@code events/<name>/}, chosen so that together they take every path
  * that reaches AWS (each kind of write in a transaction, each index, S3, the events each function
  * publishes, token delivery, a verify during a pepper rotation), since the checks
@@ -131,7 +132,61 @@ enum Lambda {
             assertEquals(1, swept.get("expiringSoon"), () -> "sweep: " + swept);
             assertEquals(0, run.invoke("expire-sweep/empty.json").get("expired"));
         }
+    },
+
+    ROTATE_SECRET("rotate-secret", RotateSecretHandler.class, DomainEvent.TOKEN_ROTATED) {
+        @Override
+        void exercise(FunctionRun run) {
+            // SAMPLE04 delivers to ROTATION_SECRET; Secrets Manager has started a rotation (the stub T).
+            String old = createDelivering(run, "SAMPLE04", ROTATION_SECRET);
+            String oldTokenId = dev.gracekeys.core.token.TokenFormat.defaults().tokenIdOf(old);
+            run.aws().startRotation(ROTATION_SECRET, ROTATION_TOKEN);
+            // Each step reads the secret (DescribeSecret, GetSecretValue); createSecret writes the
+            // pending token (PutSecretValue), setSecret stores it beside the current one, testSecret
+            // verifies it, finishSecret moves AWSCURRENT (UpdateSecretVersionStage) and promotes it.
+            for (String step : List.of("create-secret", "set-secret", "test-secret", "finish-secret")) {
+                run.invoke("rotate-secret/" + step + ".json");
+            }
+            JsonNode current = json(run.aws().valueWith(ROTATION_SECRET, "AWSCURRENT"));
+            assertEquals("SAMPLE04", current.path("clientId").asText());
+            assertTrue(!oldTokenId.equals(current.path("tokenId").asText()), "AWSCURRENT holds the new token");
+            assertTrue(run.kit.core().verifier().verify(current.path("token").asText()).allowed());
+            assertTrue(run.kit.core().verifier().verify(old).allowed(), "the old token keeps its grace window");
+        }
     };
+
+    /** The secret rotate-secret's run rotates (events/rotate-secret/), under DeliverySecretsPrefix's default. */
+    static final String ROTATION_SECRET = "gracekeys/sample04";
+    /** The rotation the samples name (their ClientRequestToken). */
+    static final String ROTATION_TOKEN = "5f0c7d1e-3b8a-4c2f-9e61-0a7b4d2c8f35";
+
+    /**
+     * Creates {@code clientId} delivering to {@code secretId}, as rotate with create and
+     * deliverToSecretId does, outside the function's run (its calls are not the function's): the
+     * run's loopback Secrets Manager gets the secret with the first token as AWSCURRENT. Answers
+     * that token.
+     */
+    static String createDelivering(FunctionRun run, String clientId, String secretId) {
+        dev.gracekeys.core.GraceKeys seeding = dev.gracekeys.store.dynamodb.DynamoDbGraceKeys.builder(
+                        dev.gracekeys.core.GraceKeysConfig.fromEnv(run.kit.settings()), run.kit.table.client())
+                .pepper(dev.gracekeys.core.testing.Fixture.PEPPER).clock(run.kit.clock)
+                .delivery(new dev.gracekeys.core.ops.TokenDelivery() {
+                    @Override
+                    public String stage(String secret, String client, dev.gracekeys.core.token.IssuedToken token) {
+                        String tokenId = token.tokenId();
+                        run.aws().rotationSecret(secret, "{\"clientId\":\"" + client + "\",\"tokenId\":\"" + tokenId
+                                + "\",\"token\":\"" + token.value() + "\"}");
+                        return "v1";
+                    }
+
+                    @Override
+                    public void promote(String secret, String versionId) {
+                    }
+                })
+                .build();
+        return seeding.tokens().rotate(new dev.gracekeys.core.ops.Requests.RotateRequest(clientId, null, true, null, secretId))
+                .token();
+    }
 
     /** The LegacyKeyPattern the runs deploy with, so backfill's samples (legacy-sample-key-...) import. */
     static final String SAMPLE_LEGACY_KEYS = "legacy-[a-z0-9-]{16,64}";
@@ -155,11 +210,12 @@ enum Lambda {
     abstract void exercise(FunctionRun run);
 
     /**
-     * Whether it hashes tokens and so needs the pepper: verify-authorizer, rotate, backfill. The
+     * Whether it hashes tokens and so needs the pepper: verify-authorizer, rotate, backfill,
+     * rotate-secret (its setSecret stores the pending token's hash, its testSecret verifies). The
      * others are deployed without the pepper secret and run here without any pepper.
      */
     boolean hashesTokens() {
-        return this == VERIFY_AUTHORIZER || this == ROTATE || this == BACKFILL;
+        return this == VERIFY_AUTHORIZER || this == ROTATE || this == BACKFILL || this == ROTATE_SECRET;
     }
 
     /**

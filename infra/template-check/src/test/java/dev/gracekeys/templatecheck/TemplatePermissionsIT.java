@@ -102,7 +102,7 @@ class TemplatePermissionsIT {
     }
 
     /**
-     * The five functions that publish put their events, through the production EventBridge publisher,
+     * The six functions that publish put their events, through the production EventBridge publisher,
      * on the stack's bus (EVENT_BUS_NAME is Ref EventBus), with source gracekeys and the event's name
      * as detail-type; they may PutEvents on that bus only. The authorizer and describe publish
      * nothing, get no EVENT_BUS_NAME and no events grant.
@@ -202,12 +202,13 @@ class TemplatePermissionsIT {
     }
 
     /**
-     * The three functions that hash tokens (verify-authorizer, rotate, backfill) read the pepper at
+     * The four functions that hash tokens (verify-authorizer, rotate, backfill, rotate-secret) read the pepper at
      * start-up and after each refresh (AWSCURRENT and AWSPREVIOUS): GetSecretValue on that one
      * secret and no other. The four that never hash (describe, set-status, revoke-old,
      * expire-sweep) get neither the secret's id nor the right to read it: a flaw in one of them
      * cannot leak the pepper. (Their permission runs above run them with no pepper at all.) The
-     * only other Secrets Manager grants are rotate's delivery actions on the delivery prefix.
+     * only other Secrets Manager grants are rotate's delivery actions and rotate-secret's rotation
+     * actions (which alone include GetSecretValue) on the delivery prefix.
      */
     @ParameterizedTest
     @EnumSource(Lambda.class)
@@ -219,7 +220,8 @@ class TemplatePermissionsIT {
         assertEquals(lambda.hashesTokens(), function.environment().containsKey("PEPPER_SECRET_ID"), lambda.logicalId());
         assertEquals(lambda.hashesTokens(), function.environment().containsKey("PEPPER_REFRESH_SECONDS"), lambda.logicalId());
         assertFalse(policy.allows("secretsmanager:GetSecretValue", OTHER_SECRET_ARN));
-        assertFalse(policy.allows("secretsmanager:GetSecretValue", DELIVERY_SECRET_ARN));
+        assertEquals(lambda == Lambda.ROTATE_SECRET, policy.allows("secretsmanager:GetSecretValue", DELIVERY_SECRET_ARN),
+                lambda.logicalId() + ": only the rotation function reads delivery secrets");
         Set<String> granted = new TreeSet<>();
         for (IamPolicy.Statement statement : policy.statements()) {
             if (!statement.allow()) {
@@ -240,7 +242,59 @@ class TemplatePermissionsIT {
                     + Template.load().parameter("DeliverySecretsPrefix").get("Default") + "*";
             DELIVERY_ACTIONS.forEach(a -> expected.add(a + " on " + prefix));
         }
+        if (lambda == Lambda.ROTATE_SECRET) {
+            String prefix = "arn:aws:secretsmanager:" + Template.REGION + ":" + Template.ACCOUNT + ":secret:"
+                    + Template.load().parameter("DeliverySecretsPrefix").get("Default") + "*";
+            ROTATION_ACTIONS.forEach(a -> expected.add(a + " on " + prefix));
+        }
         assertEquals(expected, granted, lambda.logicalId());
+    }
+
+    private static final Set<String> ROTATION_ACTIONS = Set.of("secretsmanager:DescribeSecret",
+            "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage");
+
+    /**
+     * rotate-secret, Secrets Manager's rotation function, reads and changes the secrets under
+     * DeliverySecretsPrefix (DescribeSecret, GetSecretValue, PutSecretValue,
+     * UpdateSecretVersionStage) and no others, never creates or deletes one, and may never write the
+     * pepper whatever the prefix. Its run (events/rotate-secret/, the four steps) makes exactly those
+     * calls, on its secret.
+     */
+    @Test
+    void rotateSecret_readsAndRotatesDeliverySecretsUnderThePrefixOnly() {
+        Template template = Template.load();
+        IamPolicy policy = template.deploy("gracekeys-table", Map.of()).function(Lambda.ROTATE_SECRET.logicalId()).policy();
+        String secret = AwsCallRecorder.secretArn(Template.REGION, Lambda.ROTATION_SECRET);
+        for (String action : ROTATION_ACTIONS) {
+            assertTrue(policy.allows(action, secret), action);
+            assertFalse(policy.allows(action, OTHER_SECRET_ARN), action + " outside the prefix");
+        }
+        for (String never : List.of("secretsmanager:CreateSecret", "secretsmanager:DeleteSecret",
+                "secretsmanager:RotateSecret", "secretsmanager:CancelRotateSecret", "secretsmanager:PutResourcePolicy")) {
+            assertFalse(policy.allows(never, secret), never);
+        }
+        assertFalse(policy.allows("secretsmanager:PutSecretValue", Template.PEPPER_SECRET_ARN));
+        IamPolicy careless = template.deploy("gracekeys-table", Map.of("DeliverySecretsPrefix", "Pepper"))
+                .function(Lambda.ROTATE_SECRET.logicalId()).policy();
+        assertFalse(careless.allows("secretsmanager:PutSecretValue", Template.PEPPER_SECRET_ARN));
+        assertFalse(careless.allows("secretsmanager:UpdateSecretVersionStage", Template.PEPPER_SECRET_ARN));
+        assertTrue(Lambda.ROTATION_SECRET.startsWith((String) template.parameter("DeliverySecretsPrefix").get("Default")));
+    }
+
+    /** The calls of rotate-secret's run: the four rotation actions, on its secret only. */
+    @Test
+    void rotateSecret_run_callsTheRotationActions_onItsSecretOnly(TestTable table) throws Exception {
+        Deployment.Function function = Template.load().deploy(table.name(), Map.of()).function(Lambda.ROTATE_SECRET.logicalId());
+        Set<String> secretsCalls;
+        try (FunctionRun run = FunctionRun.start(Lambda.ROTATE_SECRET, function, table)) {
+            Lambda.ROTATE_SECRET.exercise(run);
+            secretsCalls = run.calls().stream().filter(c -> c.action().startsWith("secretsmanager:"))
+                    .map(c -> c.action() + " on " + c.resource().replaceAll("-[A-Za-z0-9]{6}$", ""))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+        String secret = AwsCallRecorder.secretArn(Template.REGION, Lambda.ROTATION_SECRET).replaceAll("-[A-Za-z0-9]{6}$", "");
+        assertEquals(ROTATION_ACTIONS.stream().map(a -> a + " on " + secret).collect(Collectors.toCollection(TreeSet::new)),
+                secretsCalls);
     }
 
     /**

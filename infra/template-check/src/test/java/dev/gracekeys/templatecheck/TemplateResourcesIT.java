@@ -159,6 +159,26 @@ class TemplateResourcesIT {
         assertEquals("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/authorizers/*", sourceArn);
     }
 
+    /**
+     * Secrets Manager may invoke the rotation function's alias (the SnapStart version), for secrets
+     * of this account only; the stack outputs that alias's ARN for rotate-secret's
+     * --rotation-lambda-arn.
+     */
+    @Test
+    void secretsManager_mayInvokeTheRotationAlias_forThisAccountOnly() {
+        String permission = template.resourcesOfType("AWS::Lambda::Permission").stream()
+                .filter(id -> Map.of("Ref", "RotateSecretFunction.Alias").equals(template.properties(id).get("FunctionName")))
+                .findFirst().orElseThrow(() -> new AssertionError("no Lambda permission on RotateSecretFunction.Alias"));
+        Map<String, Object> p = template.properties(permission);
+        assertEquals("lambda:InvokeFunction", p.get("Action"));
+        assertEquals("secretsmanager.amazonaws.com", p.get("Principal"));
+        assertEquals(Map.of("Ref", "AWS::AccountId"), p.get("SourceAccount"));
+        assertEquals(2, template.resourcesOfType("AWS::Lambda::Permission").size(),
+                "the authorizer's and the rotation function's: no function else may be invoked by a service");
+        Map<?, ?> outputs = template.section("Outputs");
+        assertEquals(Map.of("Ref", "RotateSecretFunction.Alias"), ((Map<?, ?>) outputs.get("RotateSecretFunctionArn")).get("Value"));
+    }
+
     // ---- the sweep's schedule -----------------------------------------------------------------
 
     @Test

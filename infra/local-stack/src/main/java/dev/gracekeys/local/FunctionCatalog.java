@@ -57,6 +57,9 @@ public final class FunctionCatalog {
         add("expire-sweep", 512, 300,
                 "Daily; removes expired previous tokens and reports those expiring within the lead time (default 24 h).", EVENTS,
                 List.of("SWEEP_DEADLINE_MARGIN_MILLIS", "EXPIRING_SOON_LEAD_SECONDS"));
+        add("rotate-secret", 512, 30,
+                "Secrets Manager rotation of a client's delivery secret; the old token keeps working for the grace window.",
+                EVENTS, PEPPER);
         if (!SPECS.keySet().equals(Functions.HANDLERS.keySet())) {
             throw new IllegalStateException("FunctionCatalog and Functions.HANDLERS name different functions");
         }

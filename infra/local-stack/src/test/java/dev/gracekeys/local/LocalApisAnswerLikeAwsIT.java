@@ -152,10 +152,10 @@ class LocalApisAnswerLikeAwsIT {
     }
 
     @Test
-    void listFunctions_andGetFunction_describeTheSevenFunctions_asTheTemplateDeploysThem() {
+    void listFunctions_andGetFunction_describeTheEightFunctions_asTheTemplateDeploysThem() {
         List<FunctionConfiguration> all = lambda.listFunctions().functions();
         assertEquals(List.of("rotate", "verify-authorizer", "revoke-old", "describe", "set-status", "backfill",
-                "expire-sweep"), all.stream().map(FunctionConfiguration::functionName).toList());
+                "expire-sweep", "rotate-secret"), all.stream().map(FunctionConfiguration::functionName).toList());
         for (FunctionConfiguration f : all) {
             assertEquals("java21", f.runtimeAsString(), f.functionName());
             assertTrue(f.handler().endsWith("::handleRequest"), f.handler());
@@ -246,7 +246,7 @@ class LocalApisAnswerLikeAwsIT {
         Cli list = cli("lambda", "list-functions", "--query", "Functions[].FunctionName", "--output", "text");
         assertEquals(0, list.exit, list.output);
         assertEquals(List.of("rotate", "verify-authorizer", "revoke-old", "describe", "set-status", "backfill",
-                "expire-sweep"), List.of(list.output.trim().split("\\s+")));
+                "expire-sweep", "rotate-secret"), List.of(list.output.trim().split("\\s+")));
 
         Cli get = cli("lambda", "get-function", "--function-name", "rotate",
                 "--query", "Configuration.[Handler,Runtime,Timeout,MemorySize]", "--output", "text");

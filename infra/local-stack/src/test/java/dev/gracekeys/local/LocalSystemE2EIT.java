@@ -139,6 +139,19 @@ class LocalSystemE2EIT {
         assertTrue(((String) missing.get("errorType")).endsWith("ClientNotFoundException"));
     }
 
+    /**
+     * rotate-secret is served by name, but without --aws-endpoint there is no Secrets Manager: a
+     * step fails with a TokenDeliveryException that says to start the stack with --aws-endpoint.
+     */
+    @Test
+    void rotateSecret_withoutAnAwsEmulator_saysToStartTheStackWithAwsEndpoint() throws Exception {
+        Ops.Answer a = ops.invoke("rotate-secret", java.nio.file.Files.readString(
+                dev.gracekeys.testkit.Loopback.repoRoot().resolve("events/rotate-secret/create-secret.json")));
+        assertEquals("Unhandled", a.functionError());
+        assertTrue(((String) a.get("errorType")).endsWith("TokenDeliveryException"), a.body().toString());
+        assertTrue(((String) a.get("errorMessage")).contains("--aws-endpoint"), a.body().toString());
+    }
+
     @Test
     void unknownFunction_isResourceNotFound() throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(

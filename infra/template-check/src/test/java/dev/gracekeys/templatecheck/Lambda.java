@@ -144,8 +144,9 @@ enum Lambda {
             // Each step reads the secret (DescribeSecret, GetSecretValue); createSecret writes the
             // pending token (PutSecretValue), setSecret stores it beside the current one, testSecret
             // verifies it, finishSecret moves AWSCURRENT (UpdateSecretVersionStage) and promotes it.
-            for (String step : List.of("create-secret", "set-secret", "test-secret", "finish-secret")) {
-                run.invoke("rotate-secret/" + step + ".json");
+            for (String step : List.of("rotate-secret/create-secret.json", "rotate-secret/set-secret.json",
+                    "rotate-secret/test-secret.json", "rotate-secret/finish-secret.json")) {
+                run.invoke(step);
             }
             JsonNode current = json(run.aws().valueWith(ROTATION_SECRET, "AWSCURRENT"));
             assertEquals("SAMPLE04", current.path("clientId").asText());

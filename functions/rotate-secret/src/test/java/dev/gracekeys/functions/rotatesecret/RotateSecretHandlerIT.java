@@ -89,9 +89,10 @@ class RotateSecretHandlerIT {
         kit.events.clear();
 
         try (RotateSecretHandler handler = new RotateSecretHandler(kit.context())) {
-            for (String step : List.of("create-secret", "set-secret", "test-secret", "finish-secret")) {
+            for (String step : List.of("rotate-secret/create-secret.json", "rotate-secret/set-secret.json",
+                    "rotate-secret/test-secret.json", "rotate-secret/finish-secret.json")) {
                 for (int attempt = 0; attempt < 2; attempt++) { // Secrets Manager retries steps
-                    assertNull(handler.handleRequest(event("rotate-secret/" + step + ".json"), lambdaContext()), step);
+                    assertNull(handler.handleRequest(event(step), lambdaContext()), step);
                     assertTrue(core.verifier().verify(old).allowed(), "the old token verifies after " + step);
                 }
                 kit.clock.advance(Duration.ofMinutes(1));

@@ -1,6 +1,7 @@
 package dev.gracekeys.functions.authorizer;
 
 import dev.gracekeys.core.model.Times;
+import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.verify.Verdict;
 
 import java.util.LinkedHashMap;
@@ -72,7 +73,7 @@ final class AuthorizerProtocol {
         Map<String, Object> context = new LinkedHashMap<>();
         if (verdict.allowed()) {
             context.put("clientId", verdict.clientId());
-            context.put("tokenSlot", verdict.slot().wireName());
+            context.put("tokenSlot", tokenSlot(verdict.slot()));
             if (verdict.previousExpiresAt() != null) {
                 context.put("previousExpiresAt", Times.format(verdict.previousExpiresAt()));
             }
@@ -96,6 +97,14 @@ final class AuthorizerProtocol {
             response.put("context", context);
         }
         return response;
+    }
+
+    /**
+     * The context's {@code tokenSlot}: DESIGN.md fixes {@code current|previous}, so a pending token (a
+     * scheduled rotation's, which verifies like the current one until it is promoted) is "current".
+     */
+    static String tokenSlot(TokenSlot slot) {
+        return slot == TokenSlot.PREVIOUS ? TokenSlot.PREVIOUS.wireName() : TokenSlot.CURRENT.wireName();
     }
 
     /** {@code arn:aws:execute-api:region:account:apiId/stage/METHOD/path} to {@code ...:apiId/*}. */

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -92,6 +93,22 @@ class AuthorizerProtocolTest {
                 AuthorizerProtocol.respond(request, Verdict.allow("C", TokenSlot.CURRENT, "gk_x", null)));
         assertEquals(Map.of("isAuthorized", false, "context", Map.of()),
                 AuthorizerProtocol.respond(request, Verdict.deny(Verdict.DenyReason.UNKNOWN)));
+    }
+
+    // DESIGN.md fixes tokenSlot as current|previous: a pending token (a scheduled rotation's) is
+    // "current" on the wire, in the simple response and in the policy's context alike.
+    @Test
+    void pendingToken_isCurrentOnTheWire() {
+        var v2 = AuthorizerProtocol.parse(Map.of("version", "2.0", "type", "REQUEST", "routeArn", ARN,
+                "headers", Map.of("authorization", "Bearer t1")));
+        assertEquals(Map.of("isAuthorized", true, "context", Map.of("clientId", "C", "tokenSlot", "current")),
+                AuthorizerProtocol.respond(v2, Verdict.allow("C", TokenSlot.PENDING, "gk_x", null)));
+        var rest = AuthorizerProtocol.parse(Map.of("type", "TOKEN", "authorizationToken", "Bearer t1", "methodArn", ARN));
+        assertEquals(Map.of("clientId", "C", "tokenSlot", "current"),
+                AuthorizerProtocol.respond(rest, Verdict.allow("C", TokenSlot.PENDING, "gk_x", null)).get("context"));
+        for (TokenSlot slot : TokenSlot.values()) {
+            assertTrue(Set.of("current", "previous").contains(AuthorizerProtocol.tokenSlot(slot)), slot.name());
+        }
     }
 
     @Test

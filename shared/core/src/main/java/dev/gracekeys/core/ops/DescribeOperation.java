@@ -2,12 +2,14 @@ package dev.gracekeys.core.ops;
 
 import dev.gracekeys.core.ValidationException;
 import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.PendingToken;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.ops.Requests.DescribeRequest;
 import dev.gracekeys.core.ops.Results.ClientList;
 import dev.gracekeys.core.ops.Results.ClientView;
 import dev.gracekeys.core.ops.Results.CurrentTokenView;
+import dev.gracekeys.core.ops.Results.PendingTokenView;
 import dev.gracekeys.core.ops.Results.PreviousTokenView;
 import dev.gracekeys.core.store.ClientStore;
 import dev.gracekeys.core.token.TokenKey;
@@ -112,6 +114,9 @@ final class DescribeOperation {
         for (ClientRecord c : clients) {
             keys.add(c.current().key());
             c.livePrevious(now).forEach(p -> keys.add(p.key()));
+            if (c.livePending(now) != null) {
+                keys.add(c.livePending(now).ref().key());
+            }
         }
         Map<TokenKey, TokenRecord> tokens = keys.isEmpty() ? Map.of() : ctx.store.findTokens(keys);
         List<ClientView> views = new ArrayList<>();
@@ -119,9 +124,12 @@ final class DescribeOperation {
             List<PreviousTokenView> previous = c.livePrevious(now).stream()
                     .map(p -> new PreviousTokenView(p.tokenId(), p.createdAt(), p.expiresAt(), lastUsed(tokens, p)))
                     .toList();
+            PendingToken pending = c.livePending(now);
             views.add(new ClientView(c.clientId(), c.name(), c.active(), c.createdAt(),
                     new CurrentTokenView(c.current().tokenId(), c.current().createdAt(), lastUsed(tokens, c.current())),
-                    previous.isEmpty() ? null : previous.get(0), previous));
+                    previous.isEmpty() ? null : previous.get(0), previous,
+                    pending == null ? null : new PendingTokenView(pending.ref().tokenId(), pending.ref().createdAt(),
+                            pending.ref().expiresAt(), lastUsed(tokens, pending.ref()))));
         }
         return views;
     }

@@ -34,13 +34,18 @@ public final class Results {
     public record PreviousTokenView(String tokenId, Instant createdAt, Instant expiresAt, Instant lastUsedAt) {
     }
 
+    /** A scheduled rotation's token, verifying beside the current one until promoted or expired. */
+    public record PendingTokenView(String tokenId, Instant createdAt, Instant expiresAt, Instant lastUsedAt) {
+    }
+
     /**
      * @param previous       the newest of {@code previousTokens}, or null
      * @param previousTokens every live previous token, newest first
+     * @param pending        the live pending token of a scheduled rotation (rotate-secret), or null
      */
     public record ClientView(String clientId, String name, boolean active, Instant createdAt,
                              CurrentTokenView current, PreviousTokenView previous,
-                             List<PreviousTokenView> previousTokens) {
+                             List<PreviousTokenView> previousTokens, PendingTokenView pending) {
         public ClientView {
             previousTokens = List.copyOf(previousTokens);
         }

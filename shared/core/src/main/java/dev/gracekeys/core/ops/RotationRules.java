@@ -1,6 +1,7 @@
 package dev.gracekeys.core.ops;
 
 import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.PendingToken;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.ClientChange;
@@ -14,6 +15,11 @@ import java.util.List;
 /**
  * The rotation rules as pure functions from a client to a {@link ClientChange}. No I/O: the same
  * rules hold whatever store applies them.
+ *
+ * <p>The pending slot (a scheduled rotation's token, {@link PendingToken}): every change keeps a live
+ * pending token as it is (set-status moves its active flag with the others) and drops an expired one,
+ * item and pointer together; only {@link #stagePending} replaces it and {@link #promotePending} empties it.
+ * A pending token is neither revoked nor expired in the sense of the events (it was never delivered).
  */
 public final class RotationRules {
 
@@ -22,7 +28,7 @@ public final class RotationRules {
 
     /** A new client with its first token and an empty previous slot. */
     public static ClientChange create(String clientId, String name, TokenRef first) {
-        ClientRecord after = new ClientRecord(clientId, name, true, first.createdAt(), 1, first, List.of(), null);
+        ClientRecord after = new ClientRecord(clientId, name, true, first.createdAt(), 1, first, List.of(), null, null);
         return new ClientChange(null, after,
                 List.of(new TokenWrite.Create(first, TokenSlot.CURRENT)), List.of(), List.of());
     }
@@ -35,12 +41,46 @@ public final class RotationRules {
      * token is revoked at once without taking a place, so neither pushes a live token out.
      */
     public static ClientChange rotate(ClientRecord before, TokenRef next, Instant now, Duration grace, int maxPrevious) {
+        List<TokenWrite> writes = new ArrayList<>();
+        writes.add(new TokenWrite.Create(next, TokenSlot.CURRENT));
+        PendingToken pending = keepPending(before, now, writes);
+        return demoting(before, next, pending, writes, now, grace, maxPrevious);
+    }
+
+    /**
+     * A scheduled rotation's {@code setSecret}: {@code next} becomes the client's pending token. Any
+     * other pending token (an abandoned rotation's, live or not) is replaced: its item is deleted in
+     * the same change. Current and previous tokens are untouched.
+     */
+    public static ClientChange stagePending(ClientRecord before, PendingToken next) {
+        List<TokenWrite> writes = new ArrayList<>();
+        writes.add(new TokenWrite.Create(next.ref(), TokenSlot.PENDING));
+        if (before.pending() != null) {
+            writes.add(new TokenWrite.Delete(before.pending().ref().key()));
+        }
+        return new ClientChange(before, before.withTokens(before.current(), before.previous(), next), writes,
+                List.of(), List.of());
+    }
+
+    /**
+     * A scheduled rotation's {@code finishSecret}: the pending token becomes current, and the current
+     * one moves into the previous slot exactly as {@link #rotate} moves it (expiry now + grace, at most
+     * {@code maxPrevious} live previous tokens). The caller checks that there is a pending token.
+     */
+    public static ClientChange promotePending(ClientRecord before, Instant now, Duration grace, int maxPrevious) {
+        TokenRef next = before.pending().ref().expiringAt(null);
+        List<TokenWrite> writes = new ArrayList<>();
+        writes.add(new TokenWrite.Update(next, TokenSlot.CURRENT));
+        return demoting(before, next, null, writes, now, grace, maxPrevious);
+    }
+
+    /** {@code next} becomes current, the current token previous; {@code writes} holds next's write already. */
+    private static ClientChange demoting(ClientRecord before, TokenRef next, PendingToken pending,
+                                         List<TokenWrite> writes, Instant now, Duration grace, int maxPrevious) {
         TokenRef demoted = before.current().expiringAt(now.plus(grace));
         List<TokenRef> kept = new ArrayList<>();
         List<TokenRef> revoked = new ArrayList<>();
         List<TokenRef> expired = new ArrayList<>();
-        List<TokenWrite> writes = new ArrayList<>();
-        writes.add(new TokenWrite.Create(next, TokenSlot.CURRENT));
         if (demoted.isLiveAt(now)) {
             kept.add(demoted);
             writes.add(new TokenWrite.Update(demoted, TokenSlot.PREVIOUS));
@@ -59,7 +99,20 @@ public final class RotationRules {
                 writes.add(new TokenWrite.Delete(ref.key()));
             }
         }
-        return new ClientChange(before, before.withTokens(next, kept), writes, revoked, expired);
+        return new ClientChange(before, before.withTokens(next, kept, pending), writes, revoked, expired);
+    }
+
+    /**
+     * The pending token a change other than staging or promotion leaves: a live one as it is, an
+     * expired one dropped (its item deleted by {@code writes}, its pointer gone).
+     */
+    private static PendingToken keepPending(ClientRecord before, Instant now, List<TokenWrite> writes) {
+        PendingToken pending = before.pending();
+        if (pending == null || pending.isLiveAt(now)) {
+            return pending;
+        }
+        writes.add(new TokenWrite.Delete(pending.ref().key()));
+        return null;
     }
 
     /** Revokes every previous token now. */
@@ -71,7 +124,9 @@ public final class RotationRules {
             writes.add(new TokenWrite.Delete(ref.key()));
             (ref.isLiveAt(now) ? revoked : expired).add(ref);
         }
-        return new ClientChange(before, before.withTokens(before.current(), List.of()), writes, revoked, expired);
+        PendingToken pending = keepPending(before, now, writes);
+        return new ClientChange(before, before.withTokens(before.current(), List.of(), pending), writes, revoked,
+                expired);
     }
 
     /** Moves the expiry of every live previous token to {@code newExpiry}; removes expired ones. */
@@ -89,12 +144,14 @@ public final class RotationRules {
                 writes.add(new TokenWrite.Delete(ref.key()));
             }
         }
-        return new ClientChange(before, before.withTokens(before.current(), kept), writes, List.of(), expired);
+        PendingToken pending = keepPending(before, now, writes);
+        return new ClientChange(before, before.withTokens(before.current(), kept, pending), writes, List.of(), expired);
     }
 
     /**
-     * Activates or deactivates the client and all its live tokens. Expiries are untouched, so a
-     * reactivation restores exactly the tokens that were valid before, within their original expiry.
+     * Activates or deactivates the client and all its live tokens, the pending one included. Expiries
+     * are untouched, so a reactivation restores exactly the tokens that were valid before, within
+     * their original expiry.
      */
     public static ClientChange setActive(ClientRecord before, boolean active, Instant now) {
         ClientRecord after = before.withActive(active);
@@ -111,12 +168,16 @@ public final class RotationRules {
                 writes.add(new TokenWrite.Delete(ref.key()));
             }
         }
+        PendingToken pending = keepPending(before, now, writes);
+        if (pending != null) {
+            writes.add(new TokenWrite.Update(pending.ref(), TokenSlot.PENDING));
+        }
         after = new ClientRecord(after.clientId(), after.name(), after.active(), after.createdAt(),
-                after.version(), after.current(), kept, after.deliverTo());
+                after.version(), after.current(), kept, after.deliverTo(), pending);
         return new ClientChange(before, after, writes, List.of(), expired);
     }
 
-    /** Removes the previous tokens past their expiry (the sweep). */
+    /** Removes the previous tokens past their expiry (the sweep), and an expired pending token. */
     public static ClientChange removeExpired(ClientRecord before, Instant now) {
         List<TokenWrite> writes = new ArrayList<>();
         List<TokenRef> expired = new ArrayList<>();
@@ -126,7 +187,8 @@ public final class RotationRules {
                 writes.add(new TokenWrite.Delete(ref.key()));
             }
         }
-        return new ClientChange(before, before.withTokens(before.current(), before.livePrevious(now)),
+        PendingToken pending = keepPending(before, now, writes);
+        return new ClientChange(before, before.withTokens(before.current(), before.livePrevious(now), pending),
                 writes, List.of(), expired);
     }
 }

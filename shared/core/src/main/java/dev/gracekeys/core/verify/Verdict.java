@@ -5,8 +5,9 @@ import dev.gracekeys.core.model.TokenSlot;
 import java.time.Instant;
 
 /**
- * The answer to one verify. When allowed: whose token it is and in which slot, and for a previous
- * token when it stops working. When denied: why (for logs and metrics only; callers just see a deny).
+ * The answer to one verify. When allowed: whose token it is and in which slot (current, previous, or
+ * pending: a scheduled rotation's token, which callers treat as current), and for a previous token
+ * when it stops working. When denied: why (for logs and metrics only; callers just see a deny).
  */
 public record Verdict(
         boolean allowed,
@@ -23,7 +24,10 @@ public record Verdict(
         UNKNOWN,
         /** The client is deactivated. */
         INACTIVE,
-        /** A previous token past its expiry (even if TTL has not deleted its item yet). */
+        /**
+         * A previous token past its expiry (even if TTL has not deleted its item yet), or a pending
+         * token whose rotation never finished within its lifetime.
+         */
         EXPIRED,
         /** DynamoDB did not answer within the time budget: fail closed. */
         STORE_UNAVAILABLE

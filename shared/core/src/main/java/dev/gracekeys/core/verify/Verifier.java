@@ -26,8 +26,9 @@ import static dev.gracekeys.core.verify.Verdict.DenyReason.*;
 /**
  * The verify decision. Malformed: deny with no database call. Otherwise one read of the token item
  * under each pepper the container knows (one pepper, one read, except during a pepper rotation),
- * then: unknown, inactive client, or previous token past {@code expiresAt} (checked here on every
- * call: TTL deletes up to two days late) deny; anything else allows. Everything a verify does
+ * then: unknown, inactive client, or a previous or pending token past {@code expiresAt} (checked here
+ * on every call: TTL deletes up to two days late) deny; anything else allows (a live pending token
+ * like the current one, with its own slot in the verdict). Everything a verify does
  * (every read, waiting for a pepper refresh, the last-use write) shares one time budget; any store
  * error or a budget spent denies (fail closed). Never throws, never writes anything but last use.
  */
@@ -95,7 +96,10 @@ public final class Verifier {
     private static final String[] DENIED = {"DeniedMalformed", "DeniedUnknown", "DeniedInactive", "DeniedExpired",
             "DeniedStoreUnavailable"};
 
-    /** The verify's outcome, as {@link Metric#VERIFY_DECISIONS} names it. */
+    /**
+     * The verify's outcome, as {@link Metric#VERIFY_DECISIONS} names it: a pending token (a scheduled
+     * rotation's, not promoted yet) counts as current, since the catalogue knows current and previous.
+     */
     static String outcome(Verdict verdict) {
         if (verdict.allowed()) {
             return verdict.slot() == TokenSlot.PREVIOUS ? "AllowedPrevious" : "AllowedCurrent";
@@ -155,8 +159,8 @@ public final class Verifier {
             return Verdict.deny(INACTIVE);
         }
         Instant now = clock.instant();
-        if (token.slot() == TokenSlot.PREVIOUS && (token.expiresAt() == null || !token.expiresAt().isAfter(now))) {
-            return Verdict.deny(EXPIRED);
+        if (token.slot() != TokenSlot.CURRENT && (token.expiresAt() == null || !token.expiresAt().isAfter(now))) {
+            return Verdict.deny(EXPIRED); // a previous token past its grace, or a pending one never promoted
         }
         recordLastUse(token, now, deadline);
         return Verdict.allow(token.clientId(), token.slot(), token.tokenId(),

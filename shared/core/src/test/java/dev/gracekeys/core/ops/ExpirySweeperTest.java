@@ -145,7 +145,7 @@ class ExpirySweeperTest {
     /** A client whose previous slot holds {@code previous}, each in the expiry index. */
     private ClientRecord client(String clientId, TokenRef... previous) {
         ClientRecord c = new ClientRecord(clientId, null, true, T0.minus(Duration.ofDays(3)), 7,
-                ref(clientId + "-cur", null), List.of(previous), null);
+                ref(clientId + "-cur", null), List.of(previous), null, null);
         script.clients.put(clientId, c);
         for (TokenRef p : previous) {
             script.index.add(new ExpiringToken(p.key(), clientId, p.tokenId(), p.expiresAt()));

@@ -1,6 +1,7 @@
 package dev.gracekeys.core.store;
 
 import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.PendingToken;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.model.TokenSlot;
@@ -77,7 +78,7 @@ public abstract class StoreContract<S extends SweepStore & TokenLookup> {
     public void apply_keepsTimesToTheSecond() {
         Instant fine = now.plusMillis(1_789);
         ClientRecord client = new ClientRecord("C1", null, true, fine, 1,
-                new TokenRef(key("a"), "gk_a", fine, null), List.of(), null);
+                new TokenRef(key("a"), "gk_a", fine, null), List.of(), null, null);
         store().apply(create(client));
 
         ClientRecord read = store().findClient("C1").orElseThrow();
@@ -114,6 +115,81 @@ public abstract class StoreContract<S extends SweepStore & TokenLookup> {
         assertFalse(store().findToken(key("a"), BUDGET).active());
         assertFalse(store().findToken(key("b"), BUDGET).active());
         assertEquals(now.plus(Duration.ofHours(1)), store().findToken(key("a"), BUDGET).expiresAt());
+    }
+
+    // ---- the pending slot (a scheduled rotation's token) -----------------------------------------------
+
+    @Test
+    public void apply_pendingSlot_storesThePointerWithItsRotation_andTheItemWithItsExpiry() {
+        ClientRecord v1 = created("C1", "a");
+        Instant expiry = now.plus(Duration.ofHours(24)).plusMillis(700);
+        ClientRecord v2 = staged(v1, "p", expiry, "rot-1");
+
+        ClientRecord read = store().findClient("C1").orElseThrow();
+        assertEquals(new PendingToken(new TokenRef(key("p"), "gk_p", now, now.plus(Duration.ofHours(24))), "rot-1"),
+                read.pending(), "kept with its rotation id, times to the second");
+        assertEquals(v2.current(), read.current());
+        assertEquals(new TokenRecord(key("p"), "C1", "gk_p", TokenSlot.PENDING, true, now,
+                now.plus(Duration.ofHours(24)), null), store().findToken(key("p"), BUDGET));
+        assertEquals(TokenSlot.CURRENT, store().findToken(key("a"), BUDGET).slot());
+    }
+
+    @Test
+    public void expiryIndex_neverHoldsAPendingToken() {
+        staged(created("C1", "a"), "p", now.plusSeconds(60), "rot-1");
+
+        assertEquals(Set.of(), tokenIds(store().findPreviousTokensExpiring(null, now.plus(Duration.ofDays(30)))));
+        assertEquals(List.of(), list(store().previousTokensExpiring(null, now.plus(Duration.ofDays(30)))));
+    }
+
+    @Test
+    public void apply_statusChange_setsThePendingTokensActiveFlag_keepingItsExpiry() {
+        ClientRecord v2 = staged(created("C1", "a"), "p", now.plus(Duration.ofHours(24)), "rot-1");
+        ClientRecord v3 = v2.withActive(false);
+        store().apply(new ClientChange(v2, v3, List.of(
+                new TokenWrite.Update(v3.current(), TokenSlot.CURRENT),
+                new TokenWrite.Update(v3.pending().ref(), TokenSlot.PENDING)), List.of(), List.of()));
+
+        TokenRecord p = store().findToken(key("p"), BUDGET);
+        assertFalse(p.active());
+        assertEquals(TokenSlot.PENDING, p.slot());
+        assertEquals(now.plus(Duration.ofHours(24)), p.expiresAt());
+        assertEquals(Set.of(), tokenIds(store().findPreviousTokensExpiring(null, now.plus(Duration.ofDays(30)))));
+    }
+
+    @Test
+    public void apply_promotion_makesThePendingItemCurrent_withoutExpiry_keepingItsLastUse() {
+        ClientRecord v2 = staged(created("C1", "a"), "p", now.plus(Duration.ofHours(24)), "rot-1");
+        store().recordLastUse(key("p"), now, now.minusSeconds(300), BUDGET);
+        Instant grace = now.plus(Duration.ofHours(24));
+        TokenRef promoted = v2.pending().ref().expiringAt(null);
+        TokenRef demoted = v2.current().expiringAt(grace);
+        ClientRecord v3 = v2.withTokens(promoted, List.of(demoted), null);
+        store().apply(new ClientChange(v2, v3, List.of(
+                new TokenWrite.Update(promoted, TokenSlot.CURRENT),
+                new TokenWrite.Update(demoted, TokenSlot.PREVIOUS)), List.of(), List.of()));
+
+        assertEquals(Optional.of(v3), store().findClient("C1"));
+        assertNull(store().findClient("C1").orElseThrow().pending());
+        assertEquals(new TokenRecord(key("p"), "C1", "gk_p", TokenSlot.CURRENT, true, now, null, now),
+                store().findToken(key("p"), BUDGET));
+        assertEquals(new TokenRecord(key("a"), "C1", "gk_a", TokenSlot.PREVIOUS, true, now, grace, null),
+                store().findToken(key("a"), BUDGET));
+        assertEquals(Set.of("gk_a"), tokenIds(store().findPreviousTokensExpiring(null, grace)));
+    }
+
+    @Test
+    public void apply_replacingThePendingToken_deletesTheOldItemWithTheNewPointer() {
+        ClientRecord v2 = staged(created("C1", "a"), "p", now.plus(Duration.ofHours(24)), "rot-1");
+        PendingToken next = new PendingToken(new TokenRef(key("q"), "gk_q", now, now.plus(Duration.ofHours(24))), "rot-2");
+        ClientRecord v3 = v2.withTokens(v2.current(), v2.previous(), next);
+        store().apply(new ClientChange(v2, v3, List.of(
+                new TokenWrite.Create(next.ref(), TokenSlot.PENDING),
+                new TokenWrite.Delete(key("p"))), List.of(), List.of()));
+
+        assertEquals(Optional.of(v3), store().findClient("C1"));
+        assertNull(store().findToken(key("p"), BUDGET));
+        assertEquals(TokenSlot.PENDING, store().findToken(key("q"), BUDGET).slot());
     }
 
     @Test
@@ -541,7 +617,7 @@ public abstract class StoreContract<S extends SweepStore & TokenLookup> {
     }
 
     protected ClientRecord client(String clientId, TokenRef current) {
-        return new ClientRecord(clientId, "Fleet " + clientId, true, now, 1, current, List.of(), null);
+        return new ClientRecord(clientId, "Fleet " + clientId, true, now, 1, current, List.of(), null, null);
     }
 
     protected static ClientChange create(ClientRecord client) {
@@ -564,6 +640,15 @@ public abstract class StoreContract<S extends SweepStore & TokenLookup> {
         ClientRecord client = client(clientId, ref(token));
         store().apply(create(client));
         return client;
+    }
+
+    /** Stages {@code token} as the client's pending token of rotation {@code rotationId}, expiring at {@code expiresAt}. */
+    private ClientRecord staged(ClientRecord before, String token, Instant expiresAt, String rotationId) {
+        PendingToken pending = new PendingToken(new TokenRef(key(token), "gk_" + token, now, expiresAt), rotationId);
+        ClientRecord after = before.withTokens(before.current(), before.previous(), pending);
+        store().apply(new ClientChange(before, after, List.of(new TokenWrite.Create(pending.ref(), TokenSlot.PENDING)),
+                List.of(), List.of()));
+        return after;
     }
 
     private ClientRecord rotated(ClientRecord before, String newToken, Instant expiresAt) {

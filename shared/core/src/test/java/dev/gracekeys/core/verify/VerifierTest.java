@@ -313,4 +313,48 @@ class VerifierTest {
         verifier.verify(tokens.get(0));
         assertEquals(2, store.writesOf(first), "one more and the memory is cleared");
     }
+
+    // A pending token (a scheduled rotation's) is allowed like the current one while live, with its
+    // own slot in the verdict and the metric line; the outcome is AllowedCurrent (the catalogue's).
+    @Test
+    void pendingToken_isAllowedWhileLive_asPendingSlot_countedAsAllowedCurrent() {
+        List<Map<String, String>> lines = new ArrayList<>();
+        List<String> outcomes = new ArrayList<>();
+        dev.gracekeys.core.metrics.Metrics metrics = new dev.gracekeys.core.metrics.Metrics() {
+            @Override
+            public void record(dev.gracekeys.core.metrics.Metric metric, String dimension, double value,
+                               Map<String, String> properties) {
+                if (metric == dev.gracekeys.core.metrics.Metric.VERIFY_DECISIONS) {
+                    outcomes.add(dimension);
+                    lines.add(properties);
+                }
+            }
+        };
+        PepperRing ring = new PepperRing(secret::get, clock, REFRESH, Runnable::run);
+        Verifier verifier = Verifier.builder().lookup(store).format(format).peppers(ring).clock(clock)
+                .lastUseInterval(INTERVAL).metrics(metrics).build();
+        String token = generator.next().value();
+        TokenKey key = new TokenHasher(OLD).keyOfToken(token);
+        Instant expiresAt = clock.instant().plus(Duration.ofHours(24));
+        store.items.put(key, new TokenRecord(key, "C1", "gk_pend", TokenSlot.PENDING, true, clock.instant(), expiresAt, null));
+
+        Verdict v = verifier.verify(token);
+        assertEquals(Verdict.allow("C1", TokenSlot.PENDING, "gk_pend", null), v);
+        assertEquals("AllowedCurrent", Verifier.outcome(v));
+        assertEquals(List.of("AllowedCurrent"), outcomes);
+        assertEquals(Map.of("clientId", "C1", "tokenId", "gk_pend", "slot", "pending"), lines.get(0));
+
+        clock.set(expiresAt.minusSeconds(1));
+        assertTrue(verifier.verify(token).allowed());
+        clock.set(expiresAt);
+        assertEquals(DenyReason.EXPIRED, verifier.verify(token).reason(), "a pending token stops at its expiry");
+
+        store.items.put(key, new TokenRecord(key, "C1", "gk_pend", TokenSlot.PENDING, false, clock.instant(),
+                expiresAt.plusSeconds(60), null));
+        assertEquals(DenyReason.INACTIVE, verifier.verify(token).reason());
+        store.items.put(key, new TokenRecord(key, "C1", "gk_pend", TokenSlot.PENDING, true, clock.instant(), null, null));
+        assertEquals(DenyReason.EXPIRED, verifier.verify(token).reason(), "a pending token without expiry never passes");
+        assertEquals("AllowedPrevious", Verifier.outcome(Verdict.allow("C1", TokenSlot.PREVIOUS, "gk_p", expiresAt)));
+        assertEquals("AllowedCurrent", Verifier.outcome(Verdict.allow("C1", TokenSlot.CURRENT, "gk_c", null)));
+    }
 }

@@ -59,6 +59,9 @@ final class ChangeItems {
         if (c.deliverTo() != null) {
             item.put(DELIVER_TO, s(c.deliverTo()));
         }
+        if (c.pending() != null) {
+            item.put(PENDING, ItemMapping.pendingMap(c.pending()));
+        }
         return item;
     }
 
@@ -72,6 +75,8 @@ final class ChangeItems {
         item.put(CREATED_AT, s(Times.format(create.ref().createdAt())));
         if (create.slot() == TokenSlot.PREVIOUS) {
             item.putAll(expiryAttributes(create.ref()));
+        } else if (create.slot() == TokenSlot.PENDING) {
+            item.put(EXPIRES_AT, pendingExpiry(create.ref()));
         }
         return item;
     }
@@ -129,6 +134,10 @@ final class ChangeItems {
                 values.put(":ttl", expiry.get(TTL));
                 values.put(":shard", expiry.get(EXPIRY_SHARD));
                 expression = "SET #slot = :slot, #active = :active, #exp = :exp, #ttl = :ttl, #shard = :shard";
+            } else if (update.slot() == TokenSlot.PENDING) {
+                // Its expiry for the verify, but no TTL and not in the expiry index.
+                values.put(":exp", pendingExpiry(update.ref()));
+                expression = "SET #slot = :slot, #active = :active, #exp = :exp REMOVE #ttl, #shard";
             } else {
                 expression = "SET #slot = :slot, #active = :active REMOVE #exp, #ttl, #shard";
             }
@@ -148,6 +157,13 @@ final class ChangeItems {
                 .conditionExpression("attribute_not_exists(#pk) OR #cid = :cid")
                 .expressionAttributeNames(Map.of("#pk", PK, "#cid", CLIENT_ID))
                 .expressionAttributeValues(Map.of(":cid", s(clientId)))).build();
+    }
+
+    private static AttributeValue pendingExpiry(TokenRef ref) {
+        if (ref.expiresAt() == null) {
+            throw new IllegalArgumentException("a pending token needs its expiry");
+        }
+        return s(Times.format(ref.expiresAt()));
     }
 
     private Map<String, AttributeValue> expiryAttributes(TokenRef ref) {

@@ -1,6 +1,7 @@
 package dev.gracekeys.store.dynamodb;
 
 import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.PendingToken;
 import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenRef;
@@ -53,7 +54,18 @@ final class ItemMapping {
                 Long.parseLong(item.get(VERSION).n()),
                 toRef(item.get(CURRENT).m()),
                 previous,
-                str(item, DELIVER_TO));
+                str(item, DELIVER_TO),
+                item.containsKey(PENDING) ? toPending(item.get(PENDING).m()) : null);
+    }
+
+    static AttributeValue pendingMap(PendingToken pending) {
+        Map<String, AttributeValue> m = new LinkedHashMap<>(refMap(pending.ref()).m());
+        m.put(REF_ROTATION, s(pending.rotationId()));
+        return AttributeValue.builder().m(m).build();
+    }
+
+    static PendingToken toPending(Map<String, AttributeValue> m) {
+        return new PendingToken(toRef(m), m.get(REF_ROTATION).s());
     }
 
     static AttributeValue refMap(TokenRef ref) {

@@ -23,10 +23,16 @@ import java.util.Map;
  * <pre>
  * item            pk                  sk       other attributes
  * client          CLIENT#&lt;clientId&gt;   CLIENT   clientId name active createdAt version cur prev clientList
+ *                                              (+ deliverTo, pend when present)
  * token           TOKEN#&lt;hmac&gt;        TOKEN    clientId tokenId slot active createdAt lastUsedAt
  *                                              + on previous tokens only: expiresAt ttl expShard
  *                                              (and soonSentFor once the sweep announced it)
+ *                                              + on a pending token: expiresAt only (no ttl, no expShard)
  * </pre>
+ *
+ * <p>A pending token (slot {@code pending}, a scheduled rotation's) carries its expiry for the verify
+ * but neither a TTL (TTL must not delete it behind its client item's back: the client's next change
+ * deletes it with the pointer) nor {@code expShard} (the sweep is about previous tokens only).
  *
  * <p>A verify is one strongly consistent GetItem on {@code TOKEN#<hmac>}: the token item carries its
  * client's {@code active} flag and its own expiry, so nothing else is read.
@@ -67,6 +73,12 @@ public final class TableSchema {
     public static final String REF_TOKEN_ID = "id";
     public static final String REF_CREATED_AT = "c";
     public static final String REF_EXPIRES_AT = "x";
+    /**
+     * Map {k, id, c, x, r}, on client items with a pending token only: a scheduled rotation's token,
+     * its expiry and its rotation id (Secrets Manager's ClientRequestToken).
+     */
+    public static final String PENDING = "pend";
+    public static final String REF_ROTATION = "r";
     /** Constant partition of {@link #CLIENT_INDEX}; present on client items only. */
     public static final String CLIENT_LIST = "clientList";
     public static final String CLIENT_LIST_VALUE = "CLIENTS";

@@ -1,6 +1,7 @@
 package dev.gracekeys.core.store.memory;
 
 import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.PendingToken;
 import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenRef;
@@ -56,7 +57,8 @@ final class MemoryTables {
     /** The client as the table gives it back: every time to the second. */
     static ClientRecord normalized(ClientRecord c) {
         return new ClientRecord(c.clientId(), c.name(), c.active(), sec(c.createdAt()), c.version(),
-                normalized(c.current()), c.previous().stream().map(MemoryTables::normalized).toList(), c.deliverTo());
+                normalized(c.current()), c.previous().stream().map(MemoryTables::normalized).toList(), c.deliverTo(),
+                c.pending() == null ? null : new PendingToken(normalized(c.pending().ref()), c.pending().rotationId()));
     }
 
     private static TokenRef normalized(TokenRef r) {

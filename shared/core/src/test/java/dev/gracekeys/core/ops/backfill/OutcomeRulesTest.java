@@ -29,7 +29,7 @@ class OutcomeRulesTest {
 
     private static ClientRecord client(TokenKey current, TokenKey... previous) {
         return new ClientRecord("DEV01", null, true, T, 1, new TokenRef(current, "id", T, null),
-                java.util.Arrays.stream(previous).map(k -> new TokenRef(k, "id", T, T.plusSeconds(60))).toList(), null);
+                java.util.Arrays.stream(previous).map(k -> new TokenRef(k, "id", T, T.plusSeconds(60))).toList(), null, null);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.gracekeys.store.dynamodb.testing;
 
 import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.PendingToken;
 import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenRef;
@@ -23,7 +24,7 @@ import static dev.gracekeys.store.dynamodb.TableSchema.*;
  * ({@link StoreInvariants}: no dangling pointer, no orphan, expiry matching the slot), read from
  * the raw items, and the table's own:
  * <ul>
- *   <li>only previous-token items carry the expiry index attributes (and the TTL);</li>
+ *   <li>only previous-token items carry the expiry index attributes (and the TTL): not a pending one;</li>
  *   <li>a recorded answer (requestId) has its fields and is in no index;</li>
  *   <li>no item of an unknown kind.</li>
  * </ul>
@@ -45,6 +46,8 @@ public final class TableInvariants {
                 TokenKey key = TokenKey.of(pk.substring(TableSchema.TOKEN_PREFIX.length()));
                 tokens.put(key, token(key, item));
                 boolean previous = "previous".equals(item.get(SLOT).s());
+                // Only previous tokens are in the expiry index and carry a TTL; a pending token has its
+                // expiry but no TTL (its client's next change deletes it, never TTL behind its back).
                 if (previous != item.containsKey(EXPIRY_SHARD) || previous != item.containsKey(TTL)) {
                     problems.add("token " + item.get(TOKEN_ID).s() + ": expiry attributes do not match its slot");
                 }
@@ -73,7 +76,9 @@ public final class TableInvariants {
             previous.add(ref(p.m()));
         }
         return new ClientRecord(clientId, str(c, NAME), c.get(ACTIVE).bool(), Times.parse(str(c, CREATED_AT)),
-                Long.parseLong(c.get(VERSION).n()), ref(c.get(CURRENT).m()), previous, str(c, DELIVER_TO));
+                Long.parseLong(c.get(VERSION).n()), ref(c.get(CURRENT).m()), previous, str(c, DELIVER_TO),
+                c.containsKey(PENDING) ? new PendingToken(ref(c.get(PENDING).m()), c.get(PENDING).m().get(REF_ROTATION).s())
+                        : null);
     }
 
     private static TokenRef ref(Map<String, AttributeValue> m) {

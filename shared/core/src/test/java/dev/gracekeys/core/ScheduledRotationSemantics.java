@@ -1,0 +1,576 @@
+package dev.gracekeys.core;
+
+import dev.gracekeys.core.events.DomainEvent;
+import dev.gracekeys.core.metrics.Metric;
+import dev.gracekeys.core.metrics.Metrics;
+import dev.gracekeys.core.model.TokenSlot;
+import dev.gracekeys.core.ops.Requests.RotateRequest;
+import dev.gracekeys.core.ops.Requests.StatusRequest;
+import dev.gracekeys.core.ops.Results.ClientView;
+import dev.gracekeys.core.ops.RotationSecret;
+import dev.gracekeys.core.ops.SecretRotation;
+import dev.gracekeys.core.ops.SecretRotation.Step;
+import dev.gracekeys.core.testing.Fixture;
+import dev.gracekeys.core.testing.InMemorySecretsManager;
+import dev.gracekeys.core.verify.Verdict;
+import dev.gracekeys.core.verify.Verdict.DenyReason;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.gracekeys.core.testing.Fixture.hours;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Scheduled rotation through Secrets Manager's four steps (rotate-secret, {@link SecretRotation}),
+ * with the real core, a test clock and Secrets Manager's versions and stages in memory
+ * ({@link InMemorySecretsManager}), over the store a subclass gives: the in-memory store
+ * ({@link ScheduledRotationTest}, with the fault and consumer scenarios) and DynamoDB Local
+ * ({@code ScheduledRotationIT}). Every scenario checks the stored state's invariants.
+ */
+abstract class ScheduledRotationSemantics {
+
+    protected static final String CLIENT = "GRACE01";
+    protected static final String SECRET = "gracekeys/GRACE01";
+
+    /** A fixture over the store under test, with the tests' default settings changed by {@code settings}. */
+    protected abstract Fixture fixture(UnaryOperator<GraceKeysConfig> settings);
+
+    /** One client delivering to {@link #SECRET}, a core whose rotate-secret works on an in-memory Secrets Manager. */
+    protected final class World {
+        final Fixture f;
+        final InMemorySecretsManager sm = new InMemorySecretsManager();
+        final List<String> rotations = Collections.synchronizedList(new ArrayList<>());
+        final GraceKeys core;
+        final String firstToken;
+
+        World(UnaryOperator<GraceKeysConfig> settings) {
+            f = fixture(settings);
+            sm.createSecret(SECRET, null);
+            Metrics metrics = (metric, dimension, value, properties) -> {
+                if (metric == Metric.ROTATIONS) {
+                    rotations.add(properties.get("tokenId"));
+                }
+            };
+            core = f.coreBuilder().rotationSecret(sm).delivery(sm.delivery()).metrics(metrics).build();
+            firstToken = core.tokens().rotate(new RotateRequest(CLIENT, null, true, null, SECRET)).token();
+            rotations.clear();
+            f.events.clear();
+        }
+
+        void step(Step step, String t) {
+            core.secretRotation().run(step, SECRET, t);
+        }
+
+        /** Runs {@code steps} of a new rotation; returns its rotation token. */
+        String rotation(Step... steps) {
+            String t = sm.startRotation(SECRET);
+            for (Step s : steps) {
+                step(s, t);
+            }
+            return t;
+        }
+
+        String fullRotation() {
+            return rotation(Step.values());
+        }
+
+        /** The token a consumer reading AWSCURRENT gets now. */
+        String current() {
+            return tokenOf(sm.currentValue(SECRET));
+        }
+
+        /** The token version {@code t} holds (null if none). */
+        String tokenAt(String t) {
+            return tokenOf(sm.value(SECRET, t, RotationSecret.PENDING));
+        }
+
+        Verdict verify(String token) {
+            return core.verifier().verify(token);
+        }
+
+        ClientView describe() {
+            return core.tokens().describe(CLIENT);
+        }
+
+        /** Everything that could change: the store, the secret's versions, the events, the metrics. */
+        List<Object> state() {
+            return List.of(f.snapshot(), sm.snapshot(), f.events.events(), List.copyOf(rotations));
+        }
+    }
+
+    protected World world() {
+        return new World(UnaryOperator.identity());
+    }
+
+    private static final Pattern TOKEN = Pattern.compile("\"token\":\"([^\"]+)\"");
+
+    protected static String tokenOf(String value) {
+        if (value == null) {
+            return null;
+        }
+        Matcher m = TOKEN.matcher(value);
+        return m.find() ? m.group(1) : null;
+    }
+
+    // ---- the whole rotation ----------------------------------------------------------------------
+
+    // The four steps: the new token verifies as pending from setSecret on, beside the current one;
+    // finishSecret moves AWSCURRENT and then promotes: old token previous for the default grace.
+    @Test
+    void wholeRotation_pendingVerifiesFromSetSecret_finishMovesTheStageAndStartsTheGraceWindow() {
+        World w = world();
+        String oldVersion = w.sm.versionWith(SECRET, RotationSecret.CURRENT);
+        String t = w.sm.startRotation(SECRET);
+
+        w.step(Step.CREATE_SECRET, t);
+        String next = w.tokenAt(t);
+        assertNotNull(next);
+        assertEquals(DenyReason.UNKNOWN, w.verify(next).reason(), "createSecret writes nothing to DynamoDB");
+        assertEquals(w.firstToken, w.current());
+
+        w.f.clock.advance(Duration.ofMinutes(1));
+        Instant stagedAt = w.f.clock.instant();
+        w.step(Step.SET_SECRET, t);
+        Verdict pending = w.verify(next);
+        assertTrue(pending.allowed());
+        assertEquals(TokenSlot.PENDING, pending.slot());
+        assertEquals(CLIENT, pending.clientId());
+        assertNull(pending.previousExpiresAt());
+        assertEquals(TokenSlot.CURRENT, w.verify(w.firstToken).slot());
+        ClientView view = w.describe();
+        assertEquals(stagedAt.plus(hours(24)), view.pending().expiresAt());
+        assertEquals(stagedAt, view.pending().createdAt());
+        assertNull(view.previous(), "no grace clock before finishSecret");
+        assertEquals(List.of(), w.f.violations());
+
+        w.step(Step.TEST_SECRET, t);
+        assertEquals(w.firstToken, w.current(), "testSecret moves nothing");
+
+        w.f.clock.advance(Duration.ofMinutes(1));
+        Instant finishedAt = w.f.clock.instant();
+        w.step(Step.FINISH_SECRET, t);
+
+        assertEquals(next, w.current());
+        assertTrue(w.sm.stagesOf(SECRET, t).contains(RotationSecret.CURRENT));
+        assertTrue(w.sm.stagesOf(SECRET, oldVersion).contains(RotationSecret.PREVIOUS));
+        Verdict fresh = w.verify(next);
+        assertEquals(TokenSlot.CURRENT, fresh.slot());
+        Verdict old = w.verify(w.firstToken);
+        assertEquals(TokenSlot.PREVIOUS, old.slot());
+        assertEquals(finishedAt.plus(w.f.config.defaultGrace()), old.previousExpiresAt());
+        view = w.describe();
+        assertNull(view.pending());
+        assertEquals(fresh.tokenId(), view.current().tokenId());
+
+        List<DomainEvent> rotated = w.f.events.ofType(DomainEvent.TOKEN_ROTATED);
+        assertEquals(1, rotated.size());
+        assertEquals(Map.of("clientId", CLIENT, "tokenId", fresh.tokenId(), "previousTokenId", old.tokenId(),
+                "previousExpiresAt", finishedAt.plus(hours(24)).toString(), "rotatedAt", finishedAt.toString()),
+                rotated.get(0).detail());
+        assertEquals(1, w.f.events.events().size());
+        assertEquals(List.of(fresh.tokenId()), w.rotations);
+        assertFalse(w.f.events.events().toString().contains(next), "no token in an event");
+        assertEquals(List.of(), w.f.violations());
+
+        w.f.clock.advance(hours(24));
+        assertEquals(DenyReason.EXPIRED, w.verify(w.firstToken).reason(), "the old token stops after grace");
+        assertTrue(w.verify(next).allowed());
+    }
+
+    // Idempotent per rotation token: each step run twice more changes nothing more.
+    @Test
+    void everyStep_retriedTwice_changesNothingMore() {
+        World w = world();
+        String t = w.sm.startRotation(SECRET);
+        for (Step step : Step.values()) {
+            w.step(step, t);
+            w.f.clock.advance(Duration.ofSeconds(30));
+            List<Object> after = w.state();
+            w.step(step, t);
+            w.step(step, t);
+            assertEquals(after, w.state(), step.wireName() + " retried");
+        }
+        assertEquals(1, w.rotations.size());
+        // Every step of the finished rotation returns, changing nothing.
+        List<Object> done = w.state();
+        for (Step step : Step.values()) {
+            w.step(step, t);
+        }
+        assertEquals(done, w.state());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    // A failure before any step (Secrets Manager unreachable) changes nothing; the retry goes on.
+    @Test
+    void aFailureBetweenEveryPairOfSteps_changesNothing_andTheRetryCompletes() {
+        World w = world();
+        String t = w.sm.startRotation(SECRET);
+        for (Step step : Step.values()) {
+            List<Object> before = w.state();
+            w.sm.failNext("describe", 1);
+            assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(step, t));
+            assertEquals(before, w.state(), step.wireName() + " failed: nothing changed");
+            w.step(step, t);
+        }
+        assertEquals(w.tokenAt(t), w.current());
+        assertEquals(TokenSlot.CURRENT, w.verify(w.current()).slot());
+        assertEquals(TokenSlot.PREVIOUS, w.verify(w.firstToken).slot());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    // createSecret's write fails: nothing stored; the retry writes the token.
+    @Test
+    void createSecret_whosePutFails_storesNothing_andItsRetryPutsTheToken() {
+        World w = world();
+        String t = w.sm.startRotation(SECRET);
+        w.sm.failNext("putPending", 1);
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.CREATE_SECRET, t));
+        assertNull(w.tokenAt(t));
+        w.step(Step.CREATE_SECRET, t);
+        assertNotNull(w.tokenAt(t));
+    }
+
+    // finishSecret's stage move fails: AWSCURRENT and DynamoDB are as before; the retry finishes.
+    @Test
+    void finishSecret_whoseStageMoveFails_promotesNothing_andItsRetryFinishes() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        List<Object> before = w.state();
+        w.sm.failNext("moveCurrent", 1);
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        assertEquals(before, w.state());
+        assertEquals(w.firstToken, w.current());
+
+        w.step(Step.FINISH_SECRET, t);
+        assertEquals(w.tokenAt(t), w.current());
+        assertEquals(TokenSlot.CURRENT, w.verify(w.current()).slot());
+    }
+
+    // A finishSecret that moved the stage and stopped before DynamoDB's promotion: both tokens verify,
+    // no grace clock runs; any later step of the rotation, or the next rotation, completes it.
+    @Test
+    void stageMovedButPromotionLost_bothVerify_noGraceClock_andTheRetriedFinishCompletesIt() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        w.sm.moveStageByHand(SECRET, RotationSecret.CURRENT, t); // what a finishSecret dying after the move leaves
+
+        String next = w.current();
+        assertEquals(TokenSlot.PENDING, w.verify(next).slot());
+        assertEquals(TokenSlot.CURRENT, w.verify(w.firstToken).slot());
+        assertNull(w.verify(w.firstToken).previousExpiresAt(), "no grace clock has started");
+
+        w.f.clock.advance(hours(1));
+        Instant finishedAt = w.f.clock.instant();
+        w.step(Step.FINISH_SECRET, t);
+        assertEquals(TokenSlot.CURRENT, w.verify(next).slot());
+        assertEquals(finishedAt.plus(hours(24)), w.verify(w.firstToken).previousExpiresAt(),
+                "the grace window runs from the promotion");
+        assertEquals(1, w.rotations.size());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    @Test
+    void stageMovedButPromotionLost_theNextRotationsFirstStepCompletesIt() {
+        World w = world();
+        String t1 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        w.sm.moveStageByHand(SECRET, RotationSecret.CURRENT, t1);
+        String second = w.current();
+
+        String t2 = w.sm.startRotation(SECRET);
+        w.step(Step.CREATE_SECRET, t2);
+        assertEquals(TokenSlot.CURRENT, w.verify(second).slot(), "the interrupted promotion is done first");
+        assertEquals(TokenSlot.PREVIOUS, w.verify(w.firstToken).slot());
+        for (Step s : List.of(Step.SET_SECRET, Step.TEST_SECRET, Step.FINISH_SECRET)) {
+            w.step(s, t2);
+        }
+        assertEquals(TokenSlot.CURRENT, w.verify(w.current()).slot());
+        assertEquals(TokenSlot.PREVIOUS, w.verify(second).slot());
+        assertEquals(2, w.rotations.size());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    // ---- abandoned rotations ---------------------------------------------------------------------
+
+    // Abandoned after setSecret: the old token stays current with no expiry, the pending one stops
+    // by itself 24 h after it was staged, and the next change of the client drops it.
+    @Test
+    void abandonedRotation_leavesTheOldTokenCurrent_andThePendingTokenExpiresAfter24Hours() {
+        World w = world();
+        Instant stagedAt = w.f.clock.instant();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET);
+        String pending = w.tokenAt(t);
+
+        w.f.clock.set(stagedAt.plus(hours(24)).minusSeconds(1));
+        assertTrue(w.verify(pending).allowed());
+        w.f.clock.set(stagedAt.plus(hours(24)));
+        assertEquals(DenyReason.EXPIRED, w.verify(pending).reason());
+        assertNull(w.describe().pending());
+
+        w.f.clock.advance(Duration.ofDays(60));
+        Verdict old = w.verify(w.firstToken);
+        assertEquals(TokenSlot.CURRENT, old.slot());
+        assertNull(old.previousExpiresAt());
+        assertEquals(w.firstToken, w.current());
+        assertEquals(List.of(), w.f.events.events());
+        assertEquals(List.of(), w.f.violations());
+
+        // The next change of the client (here set-status) drops the expired pending token.
+        w.core.tokens().setStatus(new StatusRequest(CLIENT, false, null));
+        assertNull(w.f.core.store().findClient(CLIENT).orElseThrow().pending());
+        assertEquals(DenyReason.UNKNOWN, w.verify(pending).reason());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    // Secrets Manager refuses a new rotation while AWSPENDING is left on an abandoned version; once
+    // an operator removes it, the next rotation replaces the abandoned pending token.
+    @Test
+    void nextRotation_replacesAnAbandonedPendingToken() {
+        World w = world();
+        String t1 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET);
+        String abandoned = w.tokenAt(t1);
+        assertThrows(IllegalStateException.class, () -> w.sm.startRotation(SECRET));
+        w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, null);
+        w.f.clock.advance(hours(2));
+
+        String t2 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET);
+        assertEquals(DenyReason.UNKNOWN, w.verify(abandoned).reason(), "the abandoned pending token is deleted");
+        assertEquals(TokenSlot.PENDING, w.verify(w.tokenAt(t2)).slot());
+        assertEquals(List.of(), w.f.violations());
+        w.step(Step.TEST_SECRET, t2);
+        w.step(Step.FINISH_SECRET, t2);
+        assertEquals(TokenSlot.CURRENT, w.verify(w.current()).slot());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    // ---- refusals --------------------------------------------------------------------------------
+
+    @Test
+    void aSecretThatIsNotADeliverySecret_isRefused_andNothingChanges() {
+        World w = world();
+        String t = w.sm.startRotation(SECRET);
+        w.sm.createSecret("db-password", "hunter2-secret-value");
+        String otherT = w.sm.startRotation("db-password");
+        w.sm.createSecret("json", "{\"username\":\"admin\",\"password\":\"hunter2-secret-value\"}");
+        String jsonT = w.sm.startRotation("json");
+        w.sm.createSecret("empty", null);
+        String emptyT = w.sm.startRotation("empty");
+        List<Object> before = w.state();
+
+        for (Step step : Step.values()) {
+            for (String[] secretAndT : List.of(new String[]{"db-password", otherT}, new String[]{"json", jsonT},
+                    new String[]{"empty", emptyT})) {
+                ValidationException e = assertThrows(ValidationException.class,
+                        () -> w.core.secretRotation().run(step, secretAndT[0], secretAndT[1]));
+                assertTrue(e.getMessage().contains("not a GraceKeys delivery secret"), e.getMessage());
+                assertTrue(e.getMessage().contains("deliverToSecretId"), e.getMessage());
+                assertFalse(e.getMessage().contains("hunter2"), "never a secret value: " + e.getMessage());
+            }
+        }
+        assertEquals(before, w.state());
+        assertNotNull(t);
+    }
+
+    // A copy of the client's value in a secret the client does not deliver to is not its delivery
+    // secret; nor is a value naming a client that does not exist.
+    @Test
+    void aSecretOfAnotherClient_orOfNoClient_isRefused_andNothingChanges() {
+        World w = world();
+        w.core.tokens().rotate(new RotateRequest("OTHER01", null, true, null));
+        w.sm.createSecret("copy", w.sm.currentValue(SECRET));
+        String copyT = w.sm.startRotation("copy");
+        w.sm.createSecret("other", "{\"clientId\":\"OTHER01\",\"tokenId\":\"gk_abc\",\"token\":\"gk_whatever\"}");
+        String otherT = w.sm.startRotation("other");
+        w.sm.createSecret("ghost", "{\"clientId\":\"GHOST01\",\"tokenId\":\"gk_abc\",\"token\":\"gk_whatever\"}");
+        String ghostT = w.sm.startRotation("ghost");
+        List<Object> before = w.state();
+
+        for (Step step : Step.values()) {
+            ValidationException copy = assertThrows(ValidationException.class,
+                    () -> w.core.secretRotation().run(step, "copy", copyT));
+            assertTrue(copy.getMessage().contains("delivers its tokens to another secret"), copy.getMessage());
+            assertFalse(copy.getMessage().contains(w.firstToken));
+            ValidationException other = assertThrows(ValidationException.class,
+                    () -> w.core.secretRotation().run(step, "other", otherT));
+            assertTrue(other.getMessage().contains("has no delivery secret"), other.getMessage());
+            ValidationException ghost = assertThrows(ValidationException.class,
+                    () -> w.core.secretRotation().run(step, "ghost", ghostT));
+            assertTrue(ghost.getMessage().contains("does not exist"), ghost.getMessage());
+        }
+        assertEquals(before, w.state());
+    }
+
+    // The delivery secret itself, named by its ARN, is the same secret.
+    @Test
+    void theDeliverySecret_namedByItsArn_rotates() {
+        World w = world();
+        String t = w.sm.startRotation(SECRET);
+        for (Step step : Step.values()) {
+            w.core.secretRotation().run(step, InMemorySecretsManager.arn(SECRET), t);
+        }
+        assertEquals(w.tokenAt(t), w.current());
+        assertEquals(TokenSlot.CURRENT, w.verify(w.current()).slot());
+    }
+
+    @Test
+    void aVersionThatIsNotTheSecrets_orNotPending_isRefused_andNothingChanges() {
+        World w = world();
+        w.fullRotation();
+        String old = w.sm.versionWith(SECRET, RotationSecret.PREVIOUS);
+        List<Object> before = w.state();
+        for (Step step : Step.values()) {
+            ValidationException unknown = assertThrows(ValidationException.class,
+                    () -> w.step(step, "00000000-0000-0000-0000-000000000000"));
+            assertTrue(unknown.getMessage().contains("00000000-0000-0000-0000-000000000000 is not a version"),
+                    unknown.getMessage());
+            ValidationException notPending = assertThrows(ValidationException.class, () -> w.step(step, old));
+            assertTrue(notPending.getMessage().contains("neither AWSPENDING nor AWSCURRENT"), notPending.getMessage());
+            assertThrows(ValidationException.class, () -> w.step(step, null));
+            assertThrows(ValidationException.class, () -> w.core.secretRotation().run(step, null, old));
+            assertThrows(ValidationException.class, () -> w.core.secretRotation().run(step, " ", old));
+        }
+        assertThrows(ValidationException.class, () -> w.core.secretRotation().run(null, SECRET, old));
+        assertEquals(before, w.state());
+    }
+
+    // Version T holds a value someone else put: it is not this rotation's token; refused, nothing changes.
+    @Test
+    void aPendingVersionWithAForeignValue_isRefused_andNothingChanges() {
+        World w = world();
+        String t = w.sm.startRotation(SECRET);
+        w.sm.putPending(SECRET, t, "{\"clientId\":\"OTHER01\",\"tokenId\":\"gk_abc\",\"token\":\"gk_hunter2\"}");
+        List<Object> before = w.state();
+        for (Step step : Step.values()) {
+            ValidationException e = assertThrows(ValidationException.class, () -> w.step(step, t));
+            assertFalse(e.getMessage().contains("gk_hunter2"), e.getMessage());
+        }
+        assertEquals(before, w.state());
+
+        String t2 = rotationWithValue(w, "not json at all: hunter2");
+        for (Step step : Step.values()) {
+            ValidationException e = assertThrows(ValidationException.class, () -> w.step(step, t2));
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        }
+        // The client's own id but no GraceKeys token in it.
+        String t3 = rotationWithValue(w, "{\"clientId\":\"" + CLIENT + "\",\"tokenId\":\"gk_abc\",\"token\":\"hunter2\"}");
+        for (Step step : List.of(Step.SET_SECRET, Step.TEST_SECRET, Step.FINISH_SECRET)) {
+            ValidationException e = assertThrows(ValidationException.class, () -> w.step(step, t3));
+            assertTrue(e.getMessage().contains("does not hold a GraceKeys token value"), e.getMessage());
+        }
+        assertEquals(w.firstToken, w.current());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    /** A new rotation whose version T someone filled with {@code value} (after removing the old AWSPENDING). */
+    private static String rotationWithValue(World w, String value) {
+        w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, null);
+        String t = w.sm.startRotation(SECRET);
+        w.sm.putPending(SECRET, t, value);
+        return t;
+    }
+
+    // Steps out of order: setSecret, testSecret or finishSecret before createSecret find no value.
+    @Test
+    void stepsBeforeCreateSecret_areRefused_andChangeNothing() {
+        World w = world();
+        String t = w.sm.startRotation(SECRET);
+        List<Object> before = w.state();
+        for (Step step : List.of(Step.SET_SECRET, Step.TEST_SECRET, Step.FINISH_SECRET)) {
+            ValidationException e = assertThrows(ValidationException.class, () -> w.step(step, t));
+            assertTrue(e.getMessage().contains("has no value yet"), e.getMessage());
+        }
+        assertEquals(before, w.state());
+    }
+
+    // testSecret really verifies: an inactive client's pending token does not verify, so it fails.
+    @Test
+    void testSecret_failsWhenThePendingTokenDoesNotVerify_andFinishIsNeverReached() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET);
+        String pending = w.tokenAt(t);
+        w.core.tokens().setStatus(new StatusRequest(CLIENT, false, null));
+        assertEquals(DenyReason.INACTIVE, w.verify(pending).reason(), "set-status covers the pending token");
+
+        RotationTestFailedException e = assertThrows(RotationTestFailedException.class, () -> w.step(Step.TEST_SECRET, t));
+        assertTrue(e.getMessage().contains("inactive"), e.getMessage());
+        assertFalse(e.getMessage().contains(pending));
+        assertEquals(w.firstToken, w.current());
+
+        w.core.tokens().setStatus(new StatusRequest(CLIENT, true, null));
+        assertEquals(TokenSlot.PENDING, w.verify(pending).slot(), "reactivation restores the pending token");
+        w.step(Step.TEST_SECRET, t);
+        assertEquals(List.of(), w.f.violations());
+
+        w.f.clock.advance(hours(24));
+        RotationTestFailedException expired = assertThrows(RotationTestFailedException.class,
+                () -> w.step(Step.TEST_SECRET, t));
+        assertTrue(expired.getMessage().contains("expired"), expired.getMessage());
+    }
+
+    // finishSecret refuses a rotation whose pending token is gone and does not move AWSCURRENT.
+    @Test
+    void finishSecret_refusesWhenThePendingSlotHoldsAnotherRotation_andDoesNotMoveAwsCurrent() {
+        World w = world();
+        String t1 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, null);
+        String t2 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET);
+        String second = w.tokenAt(t2);
+        w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, t1); // an operator puts the label back on t1
+        List<Object> before = w.state();
+
+        ValidationException e = assertThrows(ValidationException.class, () -> w.step(Step.FINISH_SECRET, t1));
+        assertTrue(e.getMessage().contains("is gone"), e.getMessage());
+        assertEquals(before, w.state());
+        assertEquals(w.firstToken, w.current());
+        assertEquals(TokenSlot.PENDING, w.verify(second).slot(), "the later rotation's pending token is untouched");
+    }
+
+    @Test
+    void finishSecret_refusesAnExpiredPendingToken_andDoesNotMoveAwsCurrent() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        w.f.clock.advance(hours(24));
+        List<Object> before = w.state();
+        ValidationException e = assertThrows(ValidationException.class, () -> w.step(Step.FINISH_SECRET, t));
+        assertTrue(e.getMessage().contains("expired"), e.getMessage());
+        assertEquals(before, w.state());
+        assertEquals(w.firstToken, w.current());
+    }
+
+    // ---- manual rotate meanwhile -----------------------------------------------------------------
+
+    // A manual rotate between testSecret and finishSecret delivers its own token (taking AWSPENDING):
+    // the scheduled rotation can no longer finish, and nobody is stranded.
+    @Test
+    void manualRotate_inTheMiddle_leavesThePendingTokenAlone_andTheStaleFinishChangesNothing() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String pending = w.tokenAt(t);
+        String manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)).token();
+
+        assertEquals(manual, w.current());
+        assertEquals(TokenSlot.PREVIOUS, w.verify(w.firstToken).slot());
+        assertEquals(TokenSlot.PENDING, w.verify(pending).slot(), "rotate leaves a live pending token alone");
+        assertEquals(List.of(), w.f.violations());
+
+        List<Object> before = w.state();
+        assertThrows(ValidationException.class, () -> w.step(Step.FINISH_SECRET, t));
+        assertEquals(before, w.state());
+        assertEquals(manual, w.current());
+
+        // The next scheduled rotation replaces the left-over pending token.
+        String t2 = w.fullRotation();
+        assertEquals(DenyReason.UNKNOWN, w.verify(pending).reason());
+        assertEquals(w.tokenAt(t2), w.current());
+        assertEquals(TokenSlot.PREVIOUS, w.verify(manual).slot());
+        assertEquals(List.of(), w.f.violations());
+    }
+}

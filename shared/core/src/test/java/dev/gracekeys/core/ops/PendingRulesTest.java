@@ -1,0 +1,166 @@
+package dev.gracekeys.core.ops;
+
+import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.PendingToken;
+import dev.gracekeys.core.model.TokenRef;
+import dev.gracekeys.core.model.TokenSlot;
+import dev.gracekeys.core.store.ClientChange;
+import dev.gracekeys.core.store.TokenWrite;
+import dev.gracekeys.core.token.TokenKey;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The pending slot's rules in {@link RotationRules}, as pure functions: which writes, which client after. */
+class PendingRulesTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-23T17:00:00Z");
+    private static final Duration GRACE = Duration.ofHours(24);
+
+    private static TokenRef ref(String name, Instant expiresAt) {
+        return new TokenRef(TokenKey.of("key-" + name), "gk_" + name, NOW.minus(Duration.ofDays(1)), expiresAt);
+    }
+
+    private static PendingToken pending(String name, Instant stagedAt, String rotation) {
+        return PendingToken.staged(TokenKey.of("key-" + name), "gk_" + name, stagedAt, rotation);
+    }
+
+    private static ClientRecord client(TokenRef current, List<TokenRef> previous, PendingToken pending) {
+        return new ClientRecord("C1", null, true, NOW.minus(Duration.ofDays(30)), 5, current, previous, "s", pending);
+    }
+
+    @Test
+    void pendingToken_expires24HoursAfterItWasStaged() {
+        PendingToken p = pending("p", NOW, "T1");
+        assertEquals(NOW.plus(Duration.ofHours(24)), p.ref().expiresAt());
+        assertTrue(p.isLiveAt(NOW.plus(Duration.ofHours(24)).minusSeconds(1)));
+        assertFalse(p.isLiveAt(NOW.plus(Duration.ofHours(24))));
+        assertTrue(p.of("T1"));
+        assertFalse(p.of("T2"));
+        assertThrows(NullPointerException.class, () -> new PendingToken(ref("x", null), "T1"));
+    }
+
+    @Test
+    void stagePending_createsThePendingItem_andLeavesCurrentAndPreviousAlone() {
+        ClientRecord before = client(ref("a", null), List.of(ref("o", NOW.plusSeconds(60))), null);
+        PendingToken p = pending("p", NOW, "T1");
+        ClientChange c = RotationRules.stagePending(before, p);
+
+        assertEquals(List.of(new TokenWrite.Create(p.ref(), TokenSlot.PENDING)), c.tokenWrites());
+        assertEquals(p, c.after().pending());
+        assertEquals(before.current(), c.after().current());
+        assertEquals(before.previous(), c.after().previous());
+        assertEquals(6, c.after().version());
+        assertEquals(List.of(), c.revoked());
+        assertEquals(List.of(), c.expired());
+    }
+
+    @Test
+    void stagePending_replacesAnyOtherPendingToken_deletingItsItem() {
+        for (Instant stagedAt : List.of(NOW.minusSeconds(60), NOW.minus(Duration.ofDays(3)))) { // live, expired
+            PendingToken old = pending("old", stagedAt, "T0");
+            ClientRecord before = client(ref("a", null), List.of(), old);
+            PendingToken p = pending("p", NOW, "T1");
+            ClientChange c = RotationRules.stagePending(before, p);
+            assertEquals(List.of(new TokenWrite.Create(p.ref(), TokenSlot.PENDING), new TokenWrite.Delete(old.ref().key())),
+                    c.tokenWrites());
+            assertEquals(p, c.after().pending());
+        }
+    }
+
+    @Test
+    void promotePending_makesItCurrent_andDemotesTheCurrentAsRotateDoes() {
+        TokenRef older = ref("o", NOW.plusSeconds(600));
+        ClientRecord before = client(ref("a", null), List.of(older), pending("p", NOW.minusSeconds(120), "T1"));
+        ClientChange c = RotationRules.promotePending(before, NOW, GRACE, 1);
+
+        TokenRef promoted = before.pending().ref().expiringAt(null);
+        TokenRef demoted = before.current().expiringAt(NOW.plus(GRACE));
+        assertEquals(List.of(new TokenWrite.Update(promoted, TokenSlot.CURRENT),
+                new TokenWrite.Update(demoted, TokenSlot.PREVIOUS), new TokenWrite.Delete(older.key())), c.tokenWrites());
+        assertEquals(promoted, c.after().current());
+        assertNull(c.after().current().expiresAt());
+        assertEquals(List.of(demoted), c.after().previous());
+        assertNull(c.after().pending());
+        assertEquals(List.of(older), c.revoked(), "the cap (MAX_PREVIOUS_TOKENS 1) pushes the older one out");
+
+        ClientChange two = RotationRules.promotePending(before, NOW, GRACE, 2);
+        assertEquals(List.of(demoted, older), two.after().previous());
+        assertEquals(List.of(), two.revoked());
+
+        ClientChange zero = RotationRules.promotePending(before, NOW, Duration.ZERO, 1);
+        assertEquals(List.of(older), zero.after().previous(), "grace 0 revokes the demoted token at once");
+        assertEquals(List.of(before.current().expiringAt(NOW)), zero.revoked());
+    }
+
+    // A manual rotate keeps a live pending token; if its rotation then finishes, the manual token
+    // becomes previous with a grace window, as after two rotations.
+    @Test
+    void rotate_keepsALivePendingToken_andAPromotionAfterItDemotesTheManualToken() {
+        PendingToken p = pending("p", NOW.minusSeconds(60), "T1");
+        ClientRecord before = client(ref("a", null), List.of(), p);
+        ClientChange manual = RotationRules.rotate(before, ref("m", null), NOW, GRACE, 1);
+        assertEquals(p, manual.after().pending());
+        assertTrue(manual.tokenWrites().stream().noneMatch(w -> w.key().equals(p.ref().key())), "no write to it");
+
+        ClientChange finish = RotationRules.promotePending(manual.after(), NOW.plusSeconds(60), GRACE, 1);
+        assertEquals("gk_p", finish.after().current().tokenId());
+        assertEquals(List.of(ref("m", NOW.plusSeconds(60).plus(GRACE))), finish.after().previous());
+        assertEquals(List.of("gk_a"), finish.revoked().stream().map(TokenRef::tokenId).toList());
+    }
+
+    // Every other change drops an expired pending token (item and pointer) and keeps a live one.
+    @Test
+    void everyOtherChange_dropsAnExpiredPendingToken_andKeepsALiveOne() {
+        TokenRef prev = ref("o", NOW.plusSeconds(600));
+        List<Function<ClientRecord, ClientChange>> changes = List.of(
+                c -> RotationRules.rotate(c, ref("m", null), NOW, GRACE, 1),
+                c -> RotationRules.revokePrevious(c, NOW),
+                c -> RotationRules.reschedulePrevious(c, NOW, NOW.plusSeconds(60)),
+                c -> RotationRules.setActive(c, false, NOW),
+                c -> RotationRules.removeExpired(c, NOW));
+        for (Function<ClientRecord, ClientChange> change : changes) {
+            PendingToken live = pending("p", NOW.minus(Duration.ofHours(24)).plusSeconds(1), "T1");
+            ClientChange kept = change.apply(client(ref("a", null), List.of(prev), live));
+            assertEquals(live, kept.after().pending());
+            assertTrue(kept.tokenWrites().stream().noneMatch(w -> w instanceof TokenWrite.Delete d
+                    && d.key().equals(live.ref().key())));
+
+            PendingToken expired = pending("p", NOW.minus(Duration.ofHours(24)), "T1");
+            ClientChange dropped = change.apply(client(ref("a", null), List.of(prev), expired));
+            assertNull(dropped.after().pending());
+            assertTrue(dropped.tokenWrites().contains(new TokenWrite.Delete(expired.ref().key())));
+            assertTrue(dropped.tokenWrites().stream().noneMatch(w -> w instanceof TokenWrite.Update u
+                    && u.key().equals(expired.ref().key())));
+            assertFalse(dropped.revoked().contains(expired.ref()), "not a revoked previous token");
+            assertFalse(dropped.expired().contains(expired.ref()), "not an expired previous token");
+        }
+    }
+
+    @Test
+    void setActive_movesTheLivePendingTokensActiveFlagToo() {
+        PendingToken live = pending("p", NOW, "T1");
+        ClientChange c = RotationRules.setActive(client(ref("a", null), List.of(), live), false, NOW);
+        assertTrue(c.tokenWrites().contains(new TokenWrite.Update(live.ref(), TokenSlot.PENDING)));
+        assertFalse(c.after().active());
+        assertEquals(live, c.after().pending());
+    }
+
+    @Test
+    void clientRecord_carriesItsPendingToken_throughEveryCopy() {
+        PendingToken p = pending("p", NOW, "T1");
+        ClientRecord c = client(ref("a", null), List.of(), p);
+        assertEquals(p, c.withActive(false).pending());
+        assertEquals(p, c.withTokens(ref("b", null), List.of()).pending());
+        assertEquals(p, c.deliveringTo("other").pending());
+        assertNull(c.withTokens(ref("b", null), List.of(), null).pending());
+        assertEquals(p, c.livePending(NOW));
+        assertNull(c.livePending(p.ref().expiresAt()));
+        assertNull(client(ref("a", null), List.of(), null).livePending(NOW));
+    }
+}

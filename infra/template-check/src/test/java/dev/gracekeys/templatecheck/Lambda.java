@@ -164,8 +164,8 @@ enum Lambda {
     /**
      * Creates {@code clientId} delivering to {@code secretId}, as rotate with create and
      * deliverToSecretId does, outside the function's run (its calls are not the function's): the
-     * run's loopback Secrets Manager gets the secret with the first token as AWSCURRENT. Answers
-     * that token.
+     * run's loopback Secrets Manager gets the secret with the client's current token as AWSCURRENT.
+     * Answers that token.
      */
     static String createDelivering(FunctionRun run, String clientId, String secretId) {
         dev.gracekeys.core.GraceKeys seeding = dev.gracekeys.store.dynamodb.DynamoDbGraceKeys.builder(
@@ -185,7 +185,10 @@ enum Lambda {
                     }
                 })
                 .build();
-        return seeding.tokens().rotate(new dev.gracekeys.core.ops.Requests.RotateRequest(clientId, null, true, null, secretId))
+        seeding.tokens().rotate(new dev.gracekeys.core.ops.Requests.RotateRequest(clientId, null, true, null, secretId));
+        // Rotated once more, so it holds a previous token: finishSecret's promotion drops it (the
+        // MAX_PREVIOUS_TOKENS cap), a DeleteItem, as a scheduled rotation inside a grace window does.
+        return seeding.tokens().rotate(new dev.gracekeys.core.ops.Requests.RotateRequest(clientId, 86_400L, null, null))
                 .token();
     }
 

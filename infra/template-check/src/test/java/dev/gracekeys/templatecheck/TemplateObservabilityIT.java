@@ -112,7 +112,8 @@ class TemplateObservabilityIT {
     void check_catchesAnAwsMetricOffTheList_orOfAFunctionNotInTheStack() {
         String yaml = replaceOnce(Template.text(), "[\"AWS/Lambda\", \"Throttles\", \"FunctionName\", \"${VerifyAuthorizerFunction}\"",
                 "[\"AWS/Lambda\", \"Throttles\", \"FunctionName\", \"someone-elses-function\"");
-        yaml = replaceOnce(yaml, "[\"AWS/Lambda\", \"Errors\",", "[\"AWS/Lambda\", \"Duration\",");
+        yaml = replaceOnce(yaml, "[\"AWS/Lambda\", \"Errors\", \"FunctionName\", \"${VerifyAuthorizerFunction}\"",
+                "[\"AWS/Lambda\", \"Duration\", \"FunctionName\", \"${VerifyAuthorizerFunction}\"");
         List<String> problems = new Observability(Template.parse(yaml), Map.of()).catalogueProblems();
         assertTrue(problems.stream().anyMatch(p -> p.contains("someone-elses-function")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.contains("AWS/Lambda Duration")), problems.toString());

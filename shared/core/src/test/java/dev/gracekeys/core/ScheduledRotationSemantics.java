@@ -477,6 +477,39 @@ abstract class ScheduledRotationSemantics {
         return t;
     }
 
+    // Version T holds another client's real token (copied from its delivery secret): refused, and
+    // that token is never staged for this client.
+    @Test
+    void aPendingVersionHoldingAnotherClientsToken_isRefused_andNothingChanges() {
+        World w = world();
+        w.sm.createSecret("other", null);
+        String othersToken = w.core.tokens().rotate(new RotateRequest("OTHER01", null, true, null, "other")).token();
+        String t = w.sm.startRotation(SECRET);
+        w.sm.putPending(SECRET, t, w.sm.currentValue("other"));
+        List<Object> before = w.state();
+        for (Step step : Step.values()) {
+            ValidationException e = assertThrows(ValidationException.class, () -> w.step(step, t));
+            assertFalse(e.getMessage().contains(othersToken), e.getMessage());
+        }
+        assertEquals(before, w.state());
+        assertEquals("OTHER01", w.verify(othersToken).clientId());
+    }
+
+    // An operator labels AWSPENDING on an old version whose token the client has already (here its
+    // previous one): setSecret refuses to stage it again, and nothing changes.
+    @Test
+    void setSecret_refusesAVersionWhoseTokenTheClientHasAlready() {
+        World w = world();
+        String t1 = w.fullRotation();
+        w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)); // t1's token is previous now
+        w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, t1);
+        List<Object> before = w.state();
+        ValidationException e = assertThrows(ValidationException.class, () -> w.step(Step.SET_SECRET, t1));
+        assertTrue(e.getMessage().contains("has already"), e.getMessage());
+        assertEquals(before, w.state());
+        assertEquals(List.of(), w.f.violations());
+    }
+
     // Steps out of order: setSecret, testSecret or finishSecret before createSecret find no value.
     @Test
     void stepsBeforeCreateSecret_areRefused_andChangeNothing() {

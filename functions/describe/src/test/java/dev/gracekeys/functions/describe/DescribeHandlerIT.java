@@ -1,6 +1,14 @@
 package dev.gracekeys.functions.describe;
 
+import dev.gracekeys.core.GraceKeys;
 import dev.gracekeys.core.ValidationException;
+import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.PendingToken;
+import dev.gracekeys.core.ops.RotationRules;
+import dev.gracekeys.core.testing.Fixture;
+import dev.gracekeys.core.token.SecureTokenGenerator;
+import dev.gracekeys.core.token.TokenFormat;
+import dev.gracekeys.core.token.TokenHasher;
 import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
 import dev.gracekeys.store.dynamodb.testing.TestTable;
 import dev.gracekeys.lambda.LambdaTestKit;
@@ -22,8 +30,9 @@ class DescribeHandlerIT {
         kit.seedSamples();
         try (DescribeHandler handler = new DescribeHandler(kit.context())) {
             Map<String, Object> out = handler.handleRequest(event("describe/client.json"), lambdaContext());
-            assertEquals(List.of("clientId", "name", "active", "createdAt", "current", "previous", "previousTokens"),
-                    List.copyOf(out.keySet()));
+            assertEquals(List.of("clientId", "name", "active", "createdAt", "current", "previous", "previousTokens",
+                    "pending"), List.copyOf(out.keySet()));
+            assertNull(out.get("pending"), "no pending token: null, which the runtime's serializer leaves out");
             assertEquals(List.of("tokenId", "createdAt", "lastUsedAt"), List.copyOf(((Map<?, ?>) out.get("current")).keySet()));
             assertEquals(List.of("tokenId", "createdAt", "expiresAt", "lastUsedAt"),
                     List.copyOf(((Map<?, ?>) out.get("previous")).keySet()));
@@ -32,6 +41,28 @@ class DescribeHandlerIT {
             String text = out.toString();
             assertFalse(text.contains(SAMPLE_CURRENT) || text.contains(SAMPLE_PREVIOUS), "no token in describe");
             table.snapshot().forEach(item -> assertFalse(text.contains(item.get("pk").s().substring(6)), "no hash"));
+        }
+    }
+
+    // A scheduled rotation's pending token (rotate-secret's setSecret) shows as "pending", never its token.
+    @Test
+    void clientWithAPendingToken_showsIt_asTokenIdCreatedAtExpiresAtLastUsedAt(TestTable table) {
+        LambdaTestKit kit = new LambdaTestKit(table);
+        kit.seedSamples();
+        GraceKeys core = kit.core();
+        var token = new SecureTokenGenerator(TokenFormat.defaults()).next();
+        ClientRecord before = core.store().findClient("SAMPLE01").orElseThrow();
+        core.store().apply(RotationRules.stagePending(before, PendingToken.staged(
+                new TokenHasher(Fixture.PEPPER).keyOfToken(token.value()), token.tokenId(), kit.clock.instant(), "rot-1")));
+        assertTrue(core.verifier().verify(token.value()).allowed());
+        try (DescribeHandler handler = new DescribeHandler(kit.context())) {
+            Map<String, Object> out = handler.handleRequest(event("describe/client.json"), lambdaContext());
+            Map<?, ?> pending = (Map<?, ?>) out.get("pending");
+            assertEquals(List.of("tokenId", "createdAt", "expiresAt", "lastUsedAt"), List.copyOf(pending.keySet()));
+            assertEquals(token.tokenId(), pending.get("tokenId"));
+            assertEquals(kit.clock.instant().plus(java.time.Duration.ofHours(24)).toString(), pending.get("expiresAt"));
+            assertEquals(kit.clock.instant().toString(), pending.get("lastUsedAt"));
+            assertFalse(out.toString().contains(token.value()), "no token in describe");
         }
     }
 

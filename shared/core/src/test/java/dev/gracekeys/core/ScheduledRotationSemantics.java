@@ -740,17 +740,20 @@ abstract class ScheduledRotationSemantics {
      */
     @Test
     void aDefaultGraceBelowAnHour_refusesCreateSecretAndFinishSecret_andNothingChanges() {
-        World zero = new World(c -> withGrace(c, Duration.ZERO));
-        String t0 = zero.sm.startRotation(SECRET);
-        List<Object> before = zero.state();
-        ValidationException e = assertThrows(ValidationException.class, () -> zero.step(Step.CREATE_SECRET, t0));
+        World w = world(); // one client per test: the DynamoDB Local table is shared by the test's worlds
+        GraceKeys zero = w.coreWith(c -> withGrace(c, Duration.ZERO));
+        String t = w.sm.startRotation(SECRET);
+        List<Object> before = w.state();
+        ValidationException e = assertThrows(ValidationException.class,
+                () -> zero.secretRotation().run(Step.CREATE_SECRET, SECRET, t));
         assertTrue(e.getMessage().contains("at least 3600"), e.getMessage());
         assertTrue(e.getMessage().contains("DefaultGraceSeconds"), e.getMessage());
-        assertEquals(before, zero.state());
-        assertNull(zero.tokenAt(t0));
+        assertEquals(before, w.state());
+        assertNull(w.tokenAt(t), "no token generated");
 
-        World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        for (Step step : List.of(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET)) {
+            w.step(step, t);
+        }
         GraceKeys almostAnHour = w.coreWith(c -> withGrace(c, SecretRotation.SCHEDULED_MIN_GRACE.minusSeconds(1)));
         List<Object> staged = w.state();
         assertThrows(ValidationException.class, () -> almostAnHour.secretRotation().run(Step.FINISH_SECRET, SECRET, t));

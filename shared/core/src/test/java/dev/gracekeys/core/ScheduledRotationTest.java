@@ -204,7 +204,11 @@ class ScheduledRotationTest extends ScheduledRotationSemantics {
     // Consumers reading AWSCURRENT through a 1 h cache and pushing every minute across several
     // scheduled rotations (every 2 days; one abandoned; one whose promotion failed and whose
     // finishSecret came again an hour later) are never denied; and a superseded token stops at its
-    // promotion + grace.
+    // promotion + grace. Then the runbook's setup again (review F1): a manual rotate with
+    // deliverToSecretId, whose token a pusher also holds out-of-band (the operator handed it over),
+    // and rotation turned on five minutes later: refused while the previous token's grace runs,
+    // Secrets Manager's retry a day later goes through; the pusher is denied only when its own token's
+    // grace ends, and the cached consumers never.
     @Test
     void aConsumerReadingAwsCurrentThroughAnHourlyCache_isNeverDenied_acrossScheduledRotations() {
         World w = world();
@@ -240,13 +244,36 @@ class ScheduledRotationTest extends ScheduledRotationSemantics {
         plan.put(6 * day + 61, () -> w.step(Step.FINISH_SECRET, t[2]));
         // Rotation 4, all steps at once.
         plan.put(8 * day + 30, () -> t[3] = w.fullRotation());
+        // The runbook's setup: rotate with deliverToSecretId, a pusher takes the token out-of-band,
+        // then rotation is turned on (rotating at once): refused while rotation 4's token's grace runs.
+        String[] outOfBand = new String[1];
+        String[] t5 = new String[1];
+        plan.put(9 * day + 60, () -> outOfBand[0] = w.core.tokens()
+                .rotate(new dev.gracekeys.core.ops.Requests.RotateRequest(CLIENT, null, null, null, SECRET)).token());
+        List<GraceWindowOpenException> refused = new ArrayList<>();
+        plan.put(9 * day + 65, () -> {
+            t5[0] = w.sm.startRotation(SECRET);
+            try {
+                for (Step s : Step.values()) {
+                    w.step(s, t5[0]);
+                }
+            } catch (GraceWindowOpenException e) {
+                refused.add(e);
+            }
+        });
+        plan.put(10 * day + 61, () -> { // Secrets Manager retries the same rotation
+            for (Step s : Step.values()) {
+                w.step(s, t5[0]);
+            }
+        });
 
         Map<String, Instant> promotedAway = new LinkedHashMap<>(); // token -> when it stopped being current
         String current = w.firstToken;
         int denied = 0;
         int pushes = 0;
         Set<String> held = new HashSet<>();
-        for (long minute = 0; minute <= 11 * day; minute++) {
+        Instant pusherFirstDenied = null;
+        for (long minute = 0; minute <= 12 * day; minute++) {
             Instant now = start.plus(Duration.ofMinutes(minute));
             w.f.clock.set(now);
             Runnable r = plan.get(minute);
@@ -267,11 +294,20 @@ class ScheduledRotationTest extends ScheduledRotationSemantics {
                     denied++;
                 }
             }
+            if (outOfBand[0] != null && pusherFirstDenied == null && !w.verify(outOfBand[0]).allowed()) {
+                pusherFirstDenied = now;
+            }
         }
         assertEquals(0, denied, "denied pushes of " + pushes);
-        assertEquals(4, held.size(), "the consumers held the first token and those of the three finished rotations");
-        assertEquals(3, promotedAway.size());
-        assertEquals(3, w.rotations.size());
+        assertEquals(1, refused.size(), "turning rotation on right after the manual rotate is refused");
+        assertEquals(6, held.size(), "the consumers held the first token, those of the three finished rotations,"
+                + " the manual rotate's and the last rotation's");
+        assertEquals(5, promotedAway.size());
+        assertEquals(5, w.rotations.size(), "four scheduled rotations finished and one manual rotate");
+        assertEquals(promotedAway.get(outOfBand[0]).plus(w.f.config.defaultGrace()), pusherFirstDenied,
+                "the out-of-band pusher is denied only when its token's grace window ends");
+        assertEquals(start.plus(Duration.ofDays(10)).plus(Duration.ofMinutes(61)), promotedAway.get(outOfBand[0]),
+                "promoted away by the retried rotation, not by the refused one");
         // A superseded token stops at its promotion + grace (the next rotation did not come earlier).
         for (Map.Entry<String, Instant> e : promotedAway.entrySet()) {
             w.f.clock.set(e.getValue().plus(hours(24)).minusSeconds(1));
@@ -285,7 +321,7 @@ class ScheduledRotationTest extends ScheduledRotationSemantics {
                 assertEquals(DenyReason.UNKNOWN, before.reason(), "removed by the sweep-free next change");
             }
         }
-        w.f.clock.set(start.plus(Duration.ofDays(12)));
+        w.f.clock.set(start.plus(Duration.ofDays(13)));
         for (String old : promotedAway.keySet()) {
             assertFalse(w.verify(old).allowed(), "an old token stops after grace");
         }

@@ -10,7 +10,8 @@ import java.util.Objects;
  * makes it current, or until {@code ref.expiresAt()} ({@link #LIFETIME} after it was staged), so the
  * token of an abandoned rotation stops by itself.
  *
- * @param ref        the token, with {@code expiresAt} = its creation + {@link #LIFETIME}
+ * @param ref        the token, with {@code expiresAt} = its staging + {@link #LIFETIME} (a setSecret retried
+ *                   after that stages the same token again: then its re-staging + {@link #LIFETIME})
  * @param rotationId the rotation that staged it: Secrets Manager's ClientRequestToken, the id of the
  *                   secret's version that holds the token
  */

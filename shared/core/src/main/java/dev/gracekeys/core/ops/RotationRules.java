@@ -74,6 +74,40 @@ public final class RotationRules {
         return demoting(before, next, null, writes, now, grace, maxPrevious);
     }
 
+    /**
+     * A staged pending token that expired before its rotation went on (a setSecret retried more than
+     * {@link PendingToken#LIFETIME} later): the same token, same rotation, verifying again until
+     * {@code now + LIFETIME}. Its item is updated in place (same key; its createdAt stays).
+     */
+    public static ClientChange restagePending(ClientRecord before, Instant now) {
+        PendingToken p = before.pending();
+        PendingToken again = new PendingToken(p.ref().expiringAt(now.plus(PendingToken.LIFETIME)), p.rotationId());
+        return new ClientChange(before, before.withTokens(before.current(), before.previous(), again),
+                List.of(new TokenWrite.Update(again.ref(), TokenSlot.PENDING)), List.of(), List.of());
+    }
+
+    /**
+     * The live previous tokens that a rotation or a promotion at {@code now} would revoke before their
+     * expiry: the cap {@code maxPrevious} counts the demoted current token (live with a grace above 0)
+     * and the live previous tokens newest first, and pushes the rest out. Exactly the live previous
+     * tokens {@link #promotePending} and {@link #rotate} put in {@link ClientChange#revoked()}.
+     */
+    public static List<TokenRef> cutShort(ClientRecord before, Instant now, Duration grace, int maxPrevious) {
+        int room = maxPrevious - (before.current().expiringAt(now.plus(grace)).isLiveAt(now) ? 1 : 0);
+        List<TokenRef> cut = new ArrayList<>();
+        for (TokenRef ref : before.previous()) {
+            if (!ref.isLiveAt(now)) {
+                continue;
+            }
+            if (room > 0) {
+                room--;
+            } else {
+                cut.add(ref);
+            }
+        }
+        return cut;
+    }
+
     /** {@code next} becomes current, the current token previous; {@code writes} holds next's write already. */
     private static ClientChange demoting(ClientRecord before, TokenRef next, PendingToken pending,
                                          List<TokenWrite> writes, Instant now, Duration grace, int maxPrevious) {

@@ -1,6 +1,7 @@
 package dev.gracekeys.core.ops;
 
 import dev.gracekeys.core.ConcurrentModificationException;
+import dev.gracekeys.core.GraceWindowOpenException;
 import dev.gracekeys.core.RotationTestFailedException;
 import dev.gracekeys.core.ValidationException;
 import dev.gracekeys.core.events.DomainEvent;
@@ -18,9 +19,9 @@ import dev.gracekeys.core.verify.Verifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -75,9 +76,10 @@ public final class SecretRotation {
                     return step;
                 }
             }
+            // Not echoed, not even in part: whatever was sent as Step (a token by mistake?) stays out of the message.
             throw new ValidationException("Step must be one of createSecret, setSecret, testSecret, finishSecret"
-                    + " (Secrets Manager's rotation steps), got " + (s == null ? "none" : "'" + s.toLowerCase(Locale.ROOT)
-                    .replaceAll("[^a-z]", "") + "'"));
+                    + " (Secrets Manager's rotation steps); " + (s == null ? "none was given" : "the Step given is none"
+                    + " of them (not quoted)"));
         }
     }
 
@@ -86,6 +88,12 @@ public final class SecretRotation {
     static final String OPERATION = "rotate-secret";
     /** Tries of one DynamoDB change when another request changed the client meanwhile. */
     static final int ATTEMPTS = 3;
+    /**
+     * The least DEFAULT_GRACE_SECONDS a scheduled rotation accepts: the Secrets Manager caching
+     * clients' default TTL (1 h). A consumer reading AWSCURRENT through such a cache holds the old
+     * token up to that long after finishSecret moved the stage; with a shorter grace it is denied.
+     */
+    public static final Duration SCHEDULED_MIN_GRACE = Duration.ofHours(1);
     private static final Pattern ROTATION_TOKEN = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final OpsContext ctx;
@@ -223,6 +231,9 @@ public final class SecretRotation {
                     + " --secret-id " + r.name() + " --version-stage AWSPENDING --remove-from-version-id " + r.t()
                     + ") and start a new rotation");
         }
+        // A rotation that could not finish does not start: checked again at finishSecret.
+        requireSchedulableGrace(r);
+        requireNoGraceCutShort(r, ctx.existing(r.clientId()));
         IssuedToken issued = ctx.tokens.next();
         secret.putPending(r.secretId(), r.t(), new DeliveredValue(r.clientId(), issued.tokenId(), issued.value()).json());
         LOG.atInfo().setMessage("pending token created").addKeyValue("clientId", r.clientId())
@@ -238,8 +249,26 @@ public final class SecretRotation {
         for (int attempt = 1; ; attempt++) {
             ClientRecord client = ctx.existing(r.clientId());
             PendingToken pending = client.pending();
-            if (pending != null && pending.of(r.t()) && pending.ref().key().equals(key)) {
+            boolean stagedAlready = pending != null && pending.of(r.t()) && pending.ref().key().equals(key);
+            if (stagedAlready && pending.isLiveAt(now)) {
                 return; // a retry: it is staged already
+            }
+            if (stagedAlready) {
+                // A retry more than 24 h later: the staged token expired (testSecret would fail for ever).
+                // The same token of the same rotation verifies again for a new lifetime.
+                ClientChange again = RotationRules.restagePending(client, now);
+                try {
+                    ctx.changes.apply(again, OPERATION, now, List.of());
+                } catch (ConcurrentModificationException e) {
+                    if (attempt == ATTEMPTS) {
+                        throw e;
+                    }
+                    continue;
+                }
+                LOG.atInfo().setMessage("expired pending token staged again").addKeyValue("clientId", r.clientId())
+                        .addKeyValue("tokenId", staged.tokenId())
+                        .addKeyValue("expiresAt", String.valueOf(again.after().pending().ref().expiresAt())).log();
+                return;
             }
             if (holds(client, key)) {
                 throw new ValidationException("version " + r.t() + " of secret " + r.name() + " holds a token client '"
@@ -316,11 +345,56 @@ public final class SecretRotation {
                     + " rotation (aws secretsmanager rotate-secret --secret-id " + r.name() + "); AWSCURRENT was not"
                     + " moved");
         }
+        requireSchedulableGrace(r);
+        requireNoGraceCutShort(r, client);
         // First the stage: consumers may read the new token (which verifies already) before the old
         // token's grace clock starts. A failure between the two leaves both verifying; the next step
         // of this rotation or the next completes the promotion.
         secret.moveCurrent(r.secretId(), r.t(), r.currentVersion());
         promote(r.clientId(), r.t(), staged.tokenId());
+    }
+
+    /**
+     * Refuses (ValidationException, nothing changed) when DEFAULT_GRACE_SECONDS is below
+     * {@link #SCHEDULED_MIN_GRACE}: finishing would stop the old token before consumers caching
+     * AWSCURRENT read the new one (with 0, at once).
+     */
+    private void requireSchedulableGrace(Rotation r) {
+        Duration grace = ctx.config.defaultGrace();
+        if (grace.compareTo(SCHEDULED_MIN_GRACE) < 0) {
+            throw new ValidationException("DEFAULT_GRACE_SECONDS is " + grace.toSeconds() + ": a scheduled rotation"
+                    + " starts the old token's grace window when it moves AWSCURRENT, and consumers reading AWSCURRENT"
+                    + " through a cache (Secrets Manager's caching clients keep a value " + SCHEDULED_MIN_GRACE.toSeconds()
+                    + " s) would be denied. Set DEFAULT_GRACE_SECONDS to at least " + SCHEDULED_MIN_GRACE.toSeconds()
+                    + " (the template parameter DefaultGraceSeconds), then rotate again (aws secretsmanager"
+                    + " rotate-secret --secret-id " + r.name() + "); AWSCURRENT was not moved");
+        }
+    }
+
+    /**
+     * Refuses ({@link GraceWindowOpenException}, nothing changed) when promoting now would revoke a live
+     * previous token before its expiry (MAX_PREVIOUS_TOKENS live previous tokens already): a caller may
+     * still push with it. Not applied to completing an interrupted finish (AWSCURRENT moved already).
+     */
+    private void requireNoGraceCutShort(Rotation r, ClientRecord client) {
+        Instant now = ctx.now();
+        List<TokenRef> cut = client.pending() != null && client.pending().of(r.t())
+                ? RotationRules.promotePending(client, now, ctx.config.defaultGrace(), ctx.config.maxPreviousTokens())
+                .revoked().stream().filter(x -> client.previous().contains(x)).toList()
+                : RotationRules.cutShort(client, now, ctx.config.defaultGrace(), ctx.config.maxPreviousTokens());
+        if (cut.isEmpty()) {
+            return;
+        }
+        TokenRef first = cut.get(0);
+        Instant until = cut.stream().map(TokenRef::expiresAt).max(Instant::compareTo).orElseThrow();
+        throw new GraceWindowOpenException("client '" + r.clientId() + "': finishing this rotation now would cut short"
+                + " the grace window of its previous token " + first.tokenId() + ", which verifies until "
+                + first.expiresAt() + (cut.size() > 1 ? " (and " + (cut.size() - 1) + " more previous token(s), the"
+                + " last until " + until + ")" : "") + " (MAX_PREVIOUS_TOKENS " + ctx.config.maxPreviousTokens()
+                + " live previous tokens at most): a caller may still push with it. AWSCURRENT was not moved and"
+                + " nothing changed. Wait until " + until + " and let Secrets Manager retry (or rotate again: aws"
+                + " secretsmanager rotate-secret --secret-id " + r.name() + "), or, if it is unused, revoke it first"
+                + " with revoke-old {\"clientId\":\"" + r.clientId() + "\",\"ifUnusedForSeconds\":3600}");
     }
 
     /**

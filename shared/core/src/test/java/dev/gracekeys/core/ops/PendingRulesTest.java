@@ -163,4 +163,39 @@ class PendingRulesTest {
         assertNull(c.livePending(p.ref().expiresAt()));
         assertNull(client(ref("a", null), List.of(), null).livePending(NOW));
     }
+
+    // cutShort names exactly the live previous tokens a promotion would revoke (what F1's refusal checks).
+    @Test
+    void cutShort_isWhatAPromotionRevokesOfTheLivePreviousTokens() {
+        TokenRef live1 = ref("l1", NOW.plusSeconds(600));
+        TokenRef live2 = ref("l2", NOW.plusSeconds(300));
+        TokenRef dead = ref("d", NOW.minusSeconds(1));
+        for (int max = 1; max <= 3; max++) {
+            for (List<TokenRef> previous : List.of(List.<TokenRef>of(), List.of(live1), List.of(dead, live1),
+                    List.of(live1, live2), List.of(live1, dead, live2))) {
+                ClientRecord before = client(ref("a", null), previous, pending("p", NOW, "T1"));
+                List<TokenRef> revoked = RotationRules.promotePending(before, NOW, GRACE, max).revoked().stream()
+                        .filter(previous::contains).toList();
+                assertEquals(revoked, RotationRules.cutShort(before, NOW, GRACE, max), "max " + max + " " + previous);
+            }
+        }
+        ClientRecord full = client(ref("a", null), List.of(live1), null);
+        assertEquals(List.of(live1), RotationRules.cutShort(full, NOW, GRACE, 1));
+        assertEquals(List.of(), RotationRules.cutShort(full, NOW, GRACE, 2));
+    }
+
+    // F4: an expired staged token of the same rotation verifies again, updated in place.
+    @Test
+    void restagePending_givesTheSameTokenAFreshLifetime_inPlace() {
+        PendingToken old = pending("p", NOW.minus(Duration.ofHours(25)), "T1");
+        ClientRecord before = client(ref("a", null), List.of(), old);
+        ClientChange c = RotationRules.restagePending(before, NOW);
+        PendingToken again = c.after().pending();
+        assertEquals(old.ref().key(), again.ref().key());
+        assertEquals("T1", again.rotationId());
+        assertEquals(NOW.plus(PendingToken.LIFETIME), again.ref().expiresAt());
+        assertEquals(List.of(new TokenWrite.Update(again.ref(), TokenSlot.PENDING)), c.tokenWrites());
+        assertEquals(before.current(), c.after().current());
+        assertEquals(List.of(), c.revoked());
+    }
 }

@@ -23,7 +23,7 @@ public class RotateSecretHandler extends OpsFunction {
     /** A secret's name or ARN, as Secrets Manager allows them (names: letters, digits, /_+=.@-). */
     private static final Pattern SECRET_ID = Pattern.compile("[A-Za-z0-9/_+=.@:-]{1,2048}");
     /** Secrets Manager's ClientRequestToken: 32 to 64 characters (a UUID from the CLI and SDKs). */
-    private static final Pattern VERSION_ID = Pattern.compile("[A-Za-z0-9._~-]{32,64}");
+    private static final Pattern VERSION_ID = Pattern.compile("[A-Za-z0-9._-]{32,64}");
 
     @Inject
     SecretRotation rotation;
@@ -37,13 +37,14 @@ public class RotateSecretHandler extends OpsFunction {
 
     @Override
     protected Object handle(Object input) {
-        Payload p = Payload.of(input, "Step", "SecretId", "ClientRequestToken", "RotationToken");
+        // Lenient: Secrets Manager's event has grown fields before (RotationToken); one more must not
+        // fail every rotation. Only the three fields read here are checked.
+        Payload p = Payload.lenient(input);
         SecretRotation.Step step = SecretRotation.Step.fromWire(p.string("Step"));
         String secretId = required(p, "SecretId", SECRET_ID,
                 "the name or ARN of the client's delivery secret (letters, digits and /_+=.@:-, at most 2048)");
         String token = required(p, "ClientRequestToken", VERSION_ID,
-                "the id of the version this rotation makes (32 to 64 letters, digits and ._~-, e.g. a UUID)");
-        p.string("RotationToken"); // a string when present; not used
+                "the id of the version this rotation makes (32 to 64 letters, digits and ._-, e.g. a UUID)");
         rotation.run(step, secretId, token);
         return null;
     }

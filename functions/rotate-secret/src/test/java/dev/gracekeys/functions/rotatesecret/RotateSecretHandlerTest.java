@@ -49,16 +49,24 @@ class RotateSecretHandlerTest {
         }
     }
 
+    /**
+     * Secrets Manager's rotation event has grown a field before (RotationToken): fields the function
+     * does not read must not fail a rotation. The step gets past validation (and then fails only on
+     * what the test's context lacks, never on the extra fields).
+     */
     @Test
-    void anUnknownField_isRefused_butSecretsManagersRotationTokenIsNot() {
+    void fieldsItDoesNotRead_areIgnored_soAGrowingEventNeverFailsARotation() {
         try (RotateSecretHandler handler = new RotateSecretHandler(context())) {
-            Map<String, Object> typo = payload("createSecret", "gracekeys/c1", T);
-            typo.put("ClientRequestTokn", T);
-            assertRefused(handler, typo, "ClientRequestTokn", "accepts");
-
-            Map<String, Object> withRotationToken = payload("createSecret", "gracekeys/c1", T);
-            withRotationToken.put("RotationToken", 17);
-            assertRefused(handler, withRotationToken, "RotationToken", "a string"); // read, so shaped
+            Map<String, Object> grown = payload("createSecret", "gracekeys/c1", T);
+            grown.put("RotationToken", 17);
+            grown.put("SomeFutureField", Map.of("x", 1));
+            try {
+                handler.handleRequest(grown, lambdaContext());
+            } catch (ValidationException e) {
+                throw new AssertionError("refused a field it does not read: " + e.getMessage(), e);
+            } catch (RuntimeException expectedWithoutSecretsManager) {
+                // past validation
+            }
         }
     }
 

@@ -186,10 +186,14 @@ enum Lambda {
                 })
                 .build();
         seeding.tokens().rotate(new dev.gracekeys.core.ops.Requests.RotateRequest(clientId, null, true, null, secretId));
-        // Rotated once more, so it holds a previous token: finishSecret's promotion drops it (the
-        // MAX_PREVIOUS_TOKENS cap), a DeleteItem, as a scheduled rotation inside a grace window does.
-        return seeding.tokens().rotate(new dev.gracekeys.core.ops.Requests.RotateRequest(clientId, 86_400L, null, null))
-                .token();
+        // Rotated once more with a 60 s grace, and the clock moved past it: the client holds an
+        // expired previous token the sweep has not removed yet, which finishSecret's promotion
+        // deletes (a DeleteItem). A live one would refuse the rotation (GraceWindowOpenException:
+        // a scheduled rotation never cuts a grace window short).
+        String token = seeding.tokens().rotate(new dev.gracekeys.core.ops.Requests.RotateRequest(clientId, 60L, null,
+                null)).token();
+        run.kit.clock.advance(java.time.Duration.ofSeconds(61));
+        return token;
     }
 
     /** The LegacyKeyPattern the runs deploy with, so backfill's samples (legacy-sample-key-...) import. */

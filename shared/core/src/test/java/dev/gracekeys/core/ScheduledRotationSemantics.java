@@ -526,6 +526,59 @@ abstract class ScheduledRotationSemantics {
         assertEquals(List.of(), w.f.violations());
     }
 
+    // AWSCURRENT on a finished rotation's version whose token the client no longer has (its pending
+    // token expired and was dropped after a crash between the stage move and the promotion): every
+    // step says how to move AWSCURRENT back. If the token is the client's live previous, all is well.
+    @Test
+    void aFinishedRotationWhosePendingTokenWasLost_isReported_withTheCommandToMoveAwsCurrentBack() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        w.sm.moveStageByHand(SECRET, RotationSecret.CURRENT, t); // finishSecret died after the move
+        w.f.clock.advance(hours(25));
+        w.core.tokens().setStatus(new StatusRequest(CLIENT, false, null)); // drops the expired pending token
+        w.core.tokens().setStatus(new StatusRequest(CLIENT, true, null));
+        List<Object> before = w.state();
+        for (Step step : Step.values()) {
+            ValidationException e = assertThrows(ValidationException.class, () -> w.step(step, t));
+            assertTrue(e.getMessage().contains("update-secret-version-stage --secret-id " + SECRET), e.getMessage());
+            assertTrue(e.getMessage().contains("--remove-from-version-id " + t), e.getMessage());
+        }
+        assertEquals(before, w.state());
+    }
+
+    @Test
+    void aFinishedRotationWhoseTokenIsTheClientsLivePrevious_returns() {
+        World w = world();
+        String t = w.fullRotation();
+        String manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)).token();
+        w.sm.moveStageByHand(SECRET, RotationSecret.CURRENT, t); // an operator rolls the secret back
+        List<Object> before = w.state();
+        for (Step step : Step.values()) {
+            w.step(step, t);
+        }
+        assertEquals(before, w.state());
+        assertEquals(TokenSlot.CURRENT, w.verify(manual).slot());
+    }
+
+    // A value naming a client that does not exist is quoted in the message, unless it looks like a token.
+    @Test
+    void aValueNamingATokenAsClient_isRefused_withoutQuotingIt() {
+        World w = world();
+        String token = w.core.tokens().rotate(new RotateRequest("OTHER01", null, true, null)).token();
+        w.sm.createSecret("pasted", "{\"clientId\":\"" + token + "\",\"tokenId\":\"gk_abc\",\"token\":\"" + token + "\"}");
+        String t = w.sm.startRotation("pasted");
+        ValidationException e = assertThrows(ValidationException.class,
+                () -> w.core.secretRotation().run(Step.CREATE_SECRET, "pasted", t));
+        assertTrue(e.getMessage().contains("names a client, which does not exist"), e.getMessage());
+        assertFalse(e.getMessage().contains(token), e.getMessage());
+        assertTrue(e.getMessage().contains("{\"clientId\":\"<clientId>\",\"deliverToSecretId\":\"pasted\"}"),
+                e.getMessage());
+        w.sm.createSecret("ghost", "{\"clientId\":\"GHOST01\",\"tokenId\":\"gk_abc\",\"token\":\"gk_x\"}");
+        String t2 = w.sm.startRotation("ghost");
+        assertTrue(assertThrows(ValidationException.class, () -> w.core.secretRotation().run(Step.CREATE_SECRET, "ghost", t2))
+                .getMessage().contains("names client 'GHOST01', which does not exist"));
+    }
+
     // Steps out of order: setSecret, testSecret or finishSecret before createSecret find no value.
     @Test
     void stepsBeforeCreateSecret_areRefused_andChangeNothing() {

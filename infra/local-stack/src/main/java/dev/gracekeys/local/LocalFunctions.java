@@ -77,33 +77,10 @@ final class LocalFunctions implements Closeable {
     };
 
     /** rotate-secret in a stack without an AWS emulator: every step refused, saying how to get one. */
-    static final dev.gracekeys.core.ops.RotationSecret NO_SECRETS_MANAGER_TO_ROTATE = new dev.gracekeys.core.ops.RotationSecret() {
-        private dev.gracekeys.core.ops.TokenDeliveryException none() {
-            return new dev.gracekeys.core.ops.TokenDeliveryException("the local stack has no Secrets Manager, so rotate-secret"
-                    + " has no secret to rotate and nothing was changed: start the stack with --aws-endpoint and an emulator"
-                    + " such as moto_server (docs/operations.md, \"Scheduled rotation\")", null);
-        }
-
-        @Override
-        public Description describe(String secretId) {
-            throw none();
-        }
-
-        @Override
-        public String value(String secretId, String versionId, String stage) {
-            throw none();
-        }
-
-        @Override
-        public void putPending(String secretId, String versionId, String value) {
-            throw none();
-        }
-
-        @Override
-        public void moveCurrent(String secretId, String versionId, String fromVersionId) {
-            throw none();
-        }
-    };
+    static final dev.gracekeys.core.ops.RotationSecret NO_SECRETS_MANAGER_TO_ROTATE = dev.gracekeys.core.ops.RotationSecret.refusing(
+            "the local stack has no Secrets Manager, so rotate-secret has no secret to rotate and nothing was changed:"
+                    + " start the stack with --aws-endpoint and an emulator such as moto_server (docs/operations.md,"
+                    + " \"Scheduled rotation\")");
 
     private final Map<String, RequestHandler<Object, Object>> handlers = new LinkedHashMap<>();
     /** verify-authorizer's instances, each with its own application context (caches, clients). */

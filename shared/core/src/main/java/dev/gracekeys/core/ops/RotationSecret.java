@@ -69,30 +69,35 @@ public interface RotationSecret {
     }
 
     /** No Secrets Manager here: every call fails with a message saying how to configure one. */
-    RotationSecret NONE = new RotationSecret() {
-        private TokenDeliveryException none() {
-            return new TokenDeliveryException("Secrets Manager is not configured for this function: rotate-secret"
-                    + " runs on AWS, or in the local stack started with --aws-endpoint (an emulator such as moto)", null);
-        }
+    RotationSecret NONE = refusing("Secrets Manager is not configured for this function: rotate-secret"
+            + " runs on AWS, or in the local stack started with --aws-endpoint (an emulator such as moto)");
 
-        @Override
-        public Description describe(String secretId) {
-            throw none();
-        }
+    /** A Secrets Manager that refuses every call with a {@link TokenDeliveryException} saying {@code message}. */
+    static RotationSecret refusing(String message) {
+        return new RotationSecret() {
+            private TokenDeliveryException refused() {
+                return new TokenDeliveryException(message, null);
+            }
 
-        @Override
-        public String value(String secretId, String versionId, String stage) {
-            throw none();
-        }
+            @Override
+            public Description describe(String secretId) {
+                throw refused();
+            }
 
-        @Override
-        public void putPending(String secretId, String versionId, String value) {
-            throw none();
-        }
+            @Override
+            public String value(String secretId, String versionId, String stage) {
+                throw refused();
+            }
 
-        @Override
-        public void moveCurrent(String secretId, String versionId, String fromVersionId) {
-            throw none();
-        }
-    };
+            @Override
+            public void putPending(String secretId, String versionId, String value) {
+                throw refused();
+            }
+
+            @Override
+            public void moveCurrent(String secretId, String versionId, String fromVersionId) {
+                throw refused();
+            }
+        };
+    }
 }

@@ -56,8 +56,9 @@ class DeliveredValueTest {
         }
         assertEquals("createSecret", SecretRotation.Step.CREATE_SECRET.wireName());
         ValidationException e = assertThrows(ValidationException.class, () -> SecretRotation.Step.fromWire("Create_Secret!"));
-        assertTrue(e.getMessage().endsWith("got 'createsecret'"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("the Step given is none of them (not quoted)"), e.getMessage());
+        assertFalse(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("create_secret"), "never echoed");
         assertTrue(assertThrows(ValidationException.class, () -> SecretRotation.Step.fromWire(null)).getMessage()
-                .endsWith("got none"));
+                .endsWith("none was given"));
     }
 }

@@ -1,5 +1,7 @@
 package dev.gracekeys.aws.eventbridge;
 
+import dev.gracekeys.core.events.JsonText;
+
 
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.events.EventPublisher;
@@ -142,36 +144,14 @@ public final class EventBridgePublisher implements EventPublisher {
             if (b.length() > 1) {
                 b.append(',');
             }
-            quote(b, field.getKey()).append(':');
+            JsonText.quote(b, field.getKey()).append(':');
             Object v = field.getValue();
             if (v instanceof Number || v instanceof Boolean) {
                 b.append(v);
             } else {
-                quote(b, String.valueOf(v));
+                JsonText.quote(b, String.valueOf(v));
             }
         }
         return b.append('}').toString();
-    }
-
-    private static StringBuilder quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"');
     }
 }

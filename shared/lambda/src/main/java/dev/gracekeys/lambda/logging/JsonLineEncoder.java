@@ -4,6 +4,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.encoder.EncoderBase;
+import dev.gracekeys.core.events.JsonText;
 import org.slf4j.event.KeyValuePair;
 
 import java.nio.charset.StandardCharsets;
@@ -35,8 +36,8 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
     /** A field written on every line after {@code logger}, such as the function's name. */
     public void addFixedField(String name, String value) {
         StringBuilder b = new StringBuilder(fixed).append(',');
-        quoted(b, name).append(':');
-        quoted(b, value);
+        JsonText.quote(b, name).append(':');
+        JsonText.quote(b, value);
         fixed = b.toString();
     }
 
@@ -56,28 +57,28 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
         b.append("{\"timestamp\":\"");
         DateTimeFormatter.ISO_INSTANT.formatTo(event.getInstant(), b);
         b.append("\",\"level\":\"").append(event.getLevel().toString()).append("\",\"message\":");
-        quoted(b, event.getFormattedMessage()).append(",\"logger\":");
-        quoted(b, event.getLoggerName()).append(fixed);
+        JsonText.quote(b, event.getFormattedMessage()).append(",\"logger\":");
+        JsonText.quote(b, event.getLoggerName()).append(fixed);
         Map<String, String> mdc = event.getMDCPropertyMap();
         if (mdc != null) {
             for (Map.Entry<String, String> e : mdc.entrySet()) {
                 b.append(',');
-                quoted(b, e.getKey()).append(':');
-                quoted(b, e.getValue());
+                JsonText.quote(b, e.getKey()).append(':');
+                JsonText.quote(b, e.getValue());
             }
         }
         List<KeyValuePair> pairs = event.getKeyValuePairs();
         if (pairs != null) {
             for (KeyValuePair p : pairs) {
                 b.append(',');
-                quoted(b, p.key).append(':');
+                JsonText.quote(b, p.key).append(':');
                 value(b, p.value);
             }
         }
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
             b.append(",\"stack_trace\":");
-            quoted(b, ThrowableProxyUtil.asString(thrown));
+            JsonText.quote(b, ThrowableProxyUtil.asString(thrown));
         }
         return b.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -93,33 +94,7 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
         } else if (v instanceof Number || v instanceof Boolean) {
             b.append(v);
         } else {
-            quoted(b, v.toString());
+            JsonText.quote(b, v.toString());
         }
-    }
-
-    /** {@code s} as a JSON string (RFC 8259 escapes); {@code null} as {@code null}. */
-    static StringBuilder quoted(StringBuilder b, String s) {
-        if (s == null) {
-            return b.append("null");
-        }
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"');
     }
 }

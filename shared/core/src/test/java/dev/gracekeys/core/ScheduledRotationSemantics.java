@@ -251,20 +251,32 @@ abstract class ScheduledRotationSemantics {
         assertNotNull(w.tokenAt(t));
     }
 
-    // finishSecret's stage move fails: AWSCURRENT and DynamoDB are as before; the retry finishes.
+    // finishSecret's stage move fails: AWSCURRENT and the tokens' slots are as before (only the finishing
+    // mark, written first, stays: the pending token no longer expires); the retry finishes.
     @Test
     void finishSecret_whoseStageMoveFails_promotesNothing_andItsRetryFinishes() {
         World w = world();
         String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
-        List<Object> before = w.state();
+        String next = w.tokenAt(t);
+        var secretBefore = w.sm.snapshot();
+        Instant markedAt = w.f.clock.instant();
         w.sm.failNext("moveCurrent", 1);
         assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
-        assertEquals(before, w.state());
+        assertEquals(secretBefore, w.sm.snapshot(), "AWSCURRENT not moved");
         assertEquals(w.firstToken, w.current());
+        assertEquals(TokenSlot.CURRENT, w.verify(w.firstToken).slot());
+        assertEquals(TokenSlot.PENDING, w.verify(next).slot());
+        assertEquals(markedAt, w.describe().pending().finishingSince());
+        assertNull(w.describe().pending().expiresAt(), "finishing: no expiry");
+        assertEquals(List.of(), w.f.events.events());
+        assertEquals(List.of(), w.rotations);
+        assertEquals(List.of(), w.f.violations());
 
         w.step(Step.FINISH_SECRET, t);
-        assertEquals(w.tokenAt(t), w.current());
+        assertEquals(next, w.current());
         assertEquals(TokenSlot.CURRENT, w.verify(w.current()).slot());
+        assertNull(w.describe().pending());
+        assertEquals(List.of(), w.f.violations());
     }
 
     // A finishSecret that moved the stage and stopped before DynamoDB's promotion: both tokens verify,
@@ -650,42 +662,270 @@ abstract class ScheduledRotationSemantics {
     // ---- manual rotate meanwhile -----------------------------------------------------------------
 
     /**
-     * A manual rotate between testSecret and finishSecret delivers its own token (taking AWSPENDING):
-     * the scheduled rotation can no longer finish, and nobody is stranded.
-     *
-     * <p>Known and kept for now (review F2/F5): rotate leaves a live pending token in place, so after an
-     * emergency rotate the scheduled rotation's token still verifies until its 24 h lifetime ends (its
-     * plaintext sits in the secret's version T). Rotate keeps it because that rotation could still
-     * finish in principle, and dropping it would strand nobody but change rotate's contract; to stop it
-     * at once an operator rotates again after removing AWSPENDING (the next staging replaces it). This
-     * test pins that behaviour so a change to it is deliberate.
+     * A manual rotate between testSecret and finishSecret cancels the scheduled rotation: its pending
+     * token never reached AWSCURRENT (finishSecret marks it before it moves the stage), so it is deleted
+     * and stops at once (review F2/F5). The rotate delivers its own token (taking AWSPENDING); the
+     * stale finishSecret moves nothing; the next scheduled rotation starts afresh.
      */
     @Test
-    void manualRotate_inTheMiddle_keepsThePendingTokenVerifyingUntilItsLifetimeEnds_knownF2_andTheStaleFinishChangesNothing() {
+    void manualRotate_beforeFinishSecret_cancelsTheScheduledRotation_itsTokenStopsAtOnce_andTheStaleFinishMovesNothing() {
         World w = world();
         String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
         String pending = w.tokenAt(t);
-        String manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)).token();
+        String pendingId = w.verify(pending).tokenId();
+        var rotated = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null));
 
-        assertEquals(manual, w.current());
+        assertEquals(rotated.token(), w.current());
         assertEquals(TokenSlot.PREVIOUS, w.verify(w.firstToken).slot());
-        assertEquals(TokenSlot.PENDING, w.verify(pending).slot(), "rotate leaves a live pending token alone");
+        assertEquals(DenyReason.UNKNOWN, w.verify(pending).reason(), "the cancelled rotation's token stops at once");
+        assertNull(w.describe().pending());
+        assertTrue(rotated.message().contains("scheduled rotation in progress (Secrets Manager rotation " + t
+                + ") was cancelled: its pending token " + pendingId + " no longer verifies"), rotated.message());
+        assertFalse(rotated.message().contains(pending));
+        assertTrue(w.f.events.ofType(DomainEvent.PREVIOUS_TOKEN_REVOKED).isEmpty(), "never delivered: no revocation event");
         assertEquals(List.of(), w.f.violations());
 
         List<Object> before = w.state();
-        assertThrows(ValidationException.class, () -> w.step(Step.FINISH_SECRET, t));
+        for (Step step : Step.values()) {
+            assertThrows(ValidationException.class, () -> w.step(step, t));
+        }
         assertEquals(before, w.state());
-        assertEquals(manual, w.current());
+        assertEquals(rotated.token(), w.current());
 
-        // The next scheduled rotation replaces the left-over pending token; it can start only once the
-        // first token's grace window (from the manual rotate) is over (it would be cut short).
+        // The next scheduled rotation can start once the first token's grace window (from the manual
+        // rotate) is over: it would be cut short before.
         assertThrows(GraceWindowOpenException.class, () -> w.rotation(Step.CREATE_SECRET));
         w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, null);
         w.f.clock.advance(w.f.config.defaultGrace());
         String t2 = w.fullRotation();
-        assertEquals(DenyReason.UNKNOWN, w.verify(pending).reason());
         assertEquals(w.tokenAt(t2), w.current());
-        assertEquals(TokenSlot.PREVIOUS, w.verify(manual).slot());
+        assertEquals(TokenSlot.PREVIOUS, w.verify(rotated.token()).slot());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    // ---- the finishing mark: nothing races a stage move, and an interrupted finish strands nobody ----
+
+    /**
+     * finishSecret dies after it moved AWSCURRENT (consumers read the new token) and before DynamoDB's
+     * promotion, and no step comes for weeks: the new token verifies all that time (the finishing mark
+     * lifted its 24 h expiry), through the sweep, revoke-old and set-status; the old one stays current,
+     * with no grace clock. The next step, here the retried finishSecret, completes the promotion.
+     */
+    @Test
+    void aFinishThatDiesAfterTheStageMoved_keepsTheNewTokenVerifyingForWeeks_throughOtherChanges_untilAStepCompletesIt() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String next = w.tokenAt(t);
+        w.sm.afterMoveCurrent(() -> {
+            throw new dev.gracekeys.core.ops.TokenDeliveryException("the function timed out", null);
+        });
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        w.sm.afterMoveCurrent(() -> { });
+        assertEquals(next, w.current(), "consumers read the new token now");
+
+        for (int day = 1; day <= 30; day++) {
+            w.f.clock.advance(hours(24));
+            switch (day % 3) {
+                case 0 -> w.core.sweeper().sweep();
+                case 1 -> w.core.tokens().revokeOld(new dev.gracekeys.core.ops.Requests.RevokeRequest(CLIENT, null, null));
+                default -> {
+                    w.core.tokens().setStatus(new StatusRequest(CLIENT, false, null));
+                    w.core.tokens().setStatus(new StatusRequest(CLIENT, true, null));
+                }
+            }
+            assertEquals(TokenSlot.PENDING, w.verify(next).slot(), "day " + day);
+            Verdict old = w.verify(w.firstToken);
+            assertEquals(TokenSlot.CURRENT, old.slot(), "day " + day);
+            assertEquals(List.of(), w.f.violations(), "day " + day);
+        }
+        assertNull(w.describe().pending().expiresAt());
+
+        Instant finishedAt = w.f.clock.instant();
+        w.step(Step.FINISH_SECRET, t);
+        assertEquals(TokenSlot.CURRENT, w.verify(next).slot());
+        assertEquals(finishedAt.plus(w.f.config.defaultGrace()), w.verify(w.firstToken).previousExpiresAt());
+        assertEquals(1, w.rotations.size());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    /**
+     * The race the mark closes (review finding 1): a manual rotate arriving while finishSecret moves the
+     * stage, just before the move or just after it (before the promotion). Unclosed, the rotate's
+     * token became AWSCURRENT and then previous, or the pending token AWSCURRENT and then previous:
+     * consumers stranded when its grace ended. Now the rotate is refused with a retryable
+     * ConcurrentModificationException, changing nothing; retried after the finish, it goes through.
+     */
+    @Test
+    void aManualRotateJustBeforeFinishSecretMovesTheStage_isRefusedRetryably_changingNothing_andGoesThroughAfterIt() {
+        manualRotateDuringTheFinish("before the move");
+    }
+
+    @Test
+    void aManualRotateJustAfterFinishSecretMovedTheStage_isRefusedRetryably_changingNothing_andGoesThroughAfterIt() {
+        manualRotateDuringTheFinish("after the move");
+    }
+
+    private void manualRotateDuringTheFinish(String moment) {
+        {
+            World w = world();
+            String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+            String next = w.tokenAt(t);
+            List<ConcurrentModificationException> refused = new ArrayList<>();
+            Runnable manualRotate = () -> {
+                List<Object> before = w.state();
+                refused.add(assertThrows(ConcurrentModificationException.class,
+                        () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null))));
+                assertEquals(before, w.state(), moment + ": the refused rotate changed nothing");
+            };
+            if (moment.startsWith("before")) {
+                w.sm.beforeEach("moveCurrent", manualRotate);
+            } else {
+                w.sm.afterMoveCurrent(manualRotate);
+            }
+            Instant markedAt = w.f.clock.instant();
+            w.step(Step.FINISH_SECRET, t);
+            w.sm.beforeEach("moveCurrent", null);
+            w.sm.afterMoveCurrent(() -> { });
+
+            assertEquals(1, refused.size(), moment);
+            String message = refused.get(0).getMessage();
+            assertTrue(refused.get(0).retryable());
+            assertTrue(message.contains("is finishing since " + markedAt), message);
+            assertTrue(message.contains("Nothing was changed. Retry"), message);
+            assertTrue(message.contains(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD).toString()), message);
+            assertFalse(message.contains(next) || message.contains(w.firstToken), "never a token");
+            assertEquals(next, w.current(), moment);
+            assertEquals(TokenSlot.CURRENT, w.verify(next).slot(), moment);
+
+            var manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null));
+            assertEquals(manual.token(), w.current(), moment + ": the retried rotate delivers");
+            assertEquals(TokenSlot.PREVIOUS, w.verify(next).slot(), moment);
+            assertEquals(List.of(), w.f.violations(), moment);
+        }
+    }
+
+    /**
+     * A manual rotate that commits after finishSecret read the secret and before its mark: the rotate
+     * cancelled the rotation (and took AWSPENDING), so the finish refuses and moves nothing; AWSCURRENT
+     * is the rotate's token, the client's current one.
+     */
+    @Test
+    void aManualRotateCommittingJustBeforeTheMark_cancelsTheRotation_andTheFinishMovesNothing() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String next = w.tokenAt(t);
+        int[] values = {0};
+        String[] manual = new String[1];
+        w.sm.beforeEach("value", () -> {
+            if (++values[0] == 2) { // finishSecret's read of version T, its last read before the mark
+                manual[0] = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)).token();
+            }
+        });
+        assertThrows(ValidationException.class, () -> w.step(Step.FINISH_SECRET, t));
+        w.sm.beforeEach("value", null);
+        assertNotNull(manual[0]);
+        assertEquals(manual[0], w.current());
+        assertEquals(TokenSlot.CURRENT, w.verify(manual[0]).slot());
+        assertEquals(DenyReason.UNKNOWN, w.verify(next).reason());
+        assertFalse(w.sm.stagesOf(SECRET, t).contains(RotationSecret.CURRENT));
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    /**
+     * A finish that stopped after its mark and never completed (Secrets Manager gave up), with AWSCURRENT
+     * moved or not: for 15 minutes after the mark a rotate is refused; after that the rotate keeps both
+     * the pending token and the old current one for its grace window (consumers read one or the other),
+     * as one place of MAX_PREVIOUS_TOKENS, and delivers its own token. The late finishSecret moves nothing.
+     */
+    @Test
+    void aFinishStoppedAfterItsMark_beforeTheMove_holdsARotateBackFor15Minutes_thenTheRotateKeepsBothTokensForItsGrace() {
+        finishStoppedAfterItsMark(false);
+    }
+
+    @Test
+    void aFinishStoppedAfterItsMark_afterTheMove_holdsARotateBackFor15Minutes_thenTheRotateKeepsBothTokensForItsGrace() {
+        finishStoppedAfterItsMark(true);
+    }
+
+    private void finishStoppedAfterItsMark(boolean moved) {
+        {
+            World w = world();
+            String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+            String next = w.tokenAt(t);
+            Instant markedAt = w.f.clock.instant();
+            if (moved) {
+                w.sm.afterMoveCurrent(() -> {
+                    throw new dev.gracekeys.core.ops.TokenDeliveryException("the function timed out", null);
+                });
+            } else {
+                w.sm.failNext("moveCurrent", 1);
+            }
+            assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+            w.sm.afterMoveCurrent(() -> { });
+            assertEquals(moved ? next : w.firstToken, w.current());
+
+            w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD).minusSeconds(1));
+            List<Object> before = w.state();
+            assertThrows(ConcurrentModificationException.class,
+                    () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)));
+            assertEquals(before, w.state());
+
+            w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD));
+            Instant rotatedAt = w.f.clock.instant();
+            var manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null));
+            assertEquals(manual.token(), w.current(), "delivered");
+            Instant graceEnds = rotatedAt.plus(w.f.config.defaultGrace());
+            for (String token : List.of(next, w.firstToken)) {
+                Verdict v = w.verify(token);
+                assertEquals(TokenSlot.PREVIOUS, v.slot(), "moved " + moved);
+                assertEquals(graceEnds, v.previousExpiresAt(), "moved " + moved);
+            }
+            assertTrue(manual.message().contains("finish stopped half-way"), manual.message());
+            assertTrue(manual.message().contains("keeps working until " + graceEnds), manual.message());
+            assertEquals(List.of(), w.f.violations());
+
+            List<Object> settled = w.state();
+            assertThrows(ValidationException.class, () -> w.step(Step.FINISH_SECRET, t));
+            assertEquals(settled, w.state(), "the late finish moves nothing");
+
+            w.f.clock.set(graceEnds.minusSeconds(1));
+            assertTrue(w.verify(next).allowed() && w.verify(w.firstToken).allowed());
+            w.f.clock.set(graceEnds);
+            assertFalse(w.verify(next).allowed() || w.verify(w.firstToken).allowed());
+            assertEquals(TokenSlot.CURRENT, w.verify(manual.token()).slot());
+        }
+    }
+
+    /**
+     * The next rotation's setSecret meets a finishing pending token whose stage never moved: within
+     * the hold it is refused (the earlier finish may still be moving AWSCURRENT), after it the new
+     * rotation replaces it (rotate-secret has just read that AWSCURRENT is not on it).
+     */
+    @Test
+    void theNextRotationsSetSecret_waitsOutAFreshFinishingMark_andReplacesAStaleOne() {
+        World w = world();
+        String t1 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String first = w.tokenAt(t1);
+        Instant markedAt = w.f.clock.instant();
+        w.sm.failNext("moveCurrent", 1);
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t1));
+        w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, null); // an operator clears the failed rotation
+
+        String t2 = w.rotation(Step.CREATE_SECRET);
+        w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD).minusSeconds(1));
+        List<Object> before = w.state();
+        ConcurrentModificationException e = assertThrows(ConcurrentModificationException.class,
+                () -> w.step(Step.SET_SECRET, t2));
+        assertTrue(e.getMessage().contains(t1), e.getMessage());
+        assertEquals(before, w.state());
+
+        w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD));
+        for (Step s : List.of(Step.SET_SECRET, Step.TEST_SECRET, Step.FINISH_SECRET)) {
+            w.step(s, t2);
+        }
+        assertEquals(DenyReason.UNKNOWN, w.verify(first).reason(), "the stale one, never AWSCURRENT, is replaced");
+        assertEquals(TokenSlot.CURRENT, w.verify(w.current()).slot());
+        assertEquals(TokenSlot.PREVIOUS, w.verify(w.firstToken).slot());
         assertEquals(List.of(), w.f.violations());
     }
 

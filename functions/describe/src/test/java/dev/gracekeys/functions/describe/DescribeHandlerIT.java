@@ -46,7 +46,7 @@ class DescribeHandlerIT {
 
     // A scheduled rotation's pending token (rotate-secret's setSecret) shows as "pending", never its token.
     @Test
-    void clientWithAPendingToken_showsIt_asTokenIdCreatedAtExpiresAtLastUsedAt(TestTable table) {
+    void clientWithAPendingToken_showsIt_asTokenIdCreatedAtExpiresAtLastUsedAt_andOnceFinishing_finishingSince(TestTable table) {
         LambdaTestKit kit = new LambdaTestKit(table);
         kit.seedSamples();
         GraceKeys core = kit.core();
@@ -58,11 +58,24 @@ class DescribeHandlerIT {
         try (DescribeHandler handler = new DescribeHandler(kit.context())) {
             Map<String, Object> out = handler.handleRequest(event("describe/client.json"), lambdaContext());
             Map<?, ?> pending = (Map<?, ?>) out.get("pending");
-            assertEquals(List.of("tokenId", "createdAt", "expiresAt", "lastUsedAt"), List.copyOf(pending.keySet()));
+            assertEquals(List.of("tokenId", "createdAt", "expiresAt", "lastUsedAt", "finishingSince"),
+                    List.copyOf(pending.keySet()));
+            assertNull(pending.get("finishingSince"), "null until finishSecret marks it (the runtime leaves it out)");
             assertEquals(token.tokenId(), pending.get("tokenId"));
             assertEquals(kit.clock.instant().plus(java.time.Duration.ofHours(24)).toString(), pending.get("expiresAt"));
             assertEquals(kit.clock.instant().toString(), pending.get("lastUsedAt"));
             assertFalse(out.toString().contains(token.value()), "no token in describe");
+        }
+
+        // Once finishSecret marked it (about to move AWSCURRENT to it): no expiry, finishingSince instead.
+        ClientRecord staged = core.store().findClient("SAMPLE01").orElseThrow();
+        kit.clock.advance(java.time.Duration.ofMinutes(3));
+        core.store().apply(RotationRules.markFinishing(staged, kit.clock.instant()));
+        try (DescribeHandler handler = new DescribeHandler(kit.context())) {
+            Map<String, Object> out = handler.handleRequest(event("describe/client.json"), lambdaContext());
+            Map<?, ?> pending = (Map<?, ?>) out.get("pending");
+            assertNull(pending.get("expiresAt"), "a finishing token does not expire");
+            assertEquals(kit.clock.instant().toString(), pending.get("finishingSince"));
         }
     }
 

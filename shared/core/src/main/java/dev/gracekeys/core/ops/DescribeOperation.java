@@ -129,7 +129,7 @@ final class DescribeOperation {
                     new CurrentTokenView(c.current().tokenId(), c.current().createdAt(), lastUsed(tokens, c.current())),
                     previous.isEmpty() ? null : previous.get(0), previous,
                     pending == null ? null : new PendingTokenView(pending.ref().tokenId(), pending.ref().createdAt(),
-                            pending.ref().expiresAt(), lastUsed(tokens, pending.ref()))));
+                            pending.ref().expiresAt(), lastUsed(tokens, pending.ref()), pending.finishingAt())));
         }
         return views;
     }

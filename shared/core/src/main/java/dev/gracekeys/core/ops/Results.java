@@ -34,8 +34,16 @@ public final class Results {
     public record PreviousTokenView(String tokenId, Instant createdAt, Instant expiresAt, Instant lastUsedAt) {
     }
 
-    /** A scheduled rotation's token, verifying beside the current one until promoted or expired. */
-    public record PendingTokenView(String tokenId, Instant createdAt, Instant expiresAt, Instant lastUsedAt) {
+    /**
+     * A scheduled rotation's token, verifying beside the current one until promoted or expired.
+     *
+     * @param expiresAt      when it stops unless promoted; null once it is finishing
+     * @param finishingSince when its rotation's finishSecret marked it, about to move AWSCURRENT to it (it no
+     *                       longer expires; the promotion follows within seconds, or the next rotation step
+     *                       completes it); null before
+     */
+    public record PendingTokenView(String tokenId, Instant createdAt, Instant expiresAt, Instant lastUsedAt,
+                                   Instant finishingSince) {
     }
 
     /**

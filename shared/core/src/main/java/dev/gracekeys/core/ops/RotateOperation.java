@@ -6,6 +6,7 @@ import dev.gracekeys.core.ConcurrentModificationException;
 import dev.gracekeys.core.ValidationException;
 import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.model.ClientRecord;
+import dev.gracekeys.core.model.PendingToken;
 import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
@@ -101,6 +102,16 @@ final class RotateOperation {
             throw new ClientInactiveException("client '" + clientId + "' is inactive: reactivate it with set-status"
                     + " {\"clientId\":\"" + clientId + "\",\"active\":true} before rotating");
         }
+        PendingToken pending = before.pending();
+        if (pending != null && pending.isFinishingAt(r.now())) {
+            throw new ConcurrentModificationException("client '" + clientId + "': a scheduled rotation (Secrets Manager"
+                    + " rotation " + pending.rotationId() + (before.deliverTo() == null ? "" : " of secret "
+                    + before.deliverTo()) + ") is finishing since " + Times.format(pending.finishingAt()) + ": it is"
+                    + " moving AWSCURRENT to its token " + pending.ref().tokenId() + ", and a rotate now could leave"
+                    + " consumers reading a token that stops. Nothing was changed. Retry in a minute: describe shows no"
+                    + " pending token once it has finished (a finish that stopped half-way no longer holds a rotate"
+                    + " back after " + Times.format(pending.finishingAt().plus(PendingToken.FINISH_HOLD)) + ")");
+        }
         String target = deliverTo != null ? deliverTo : before.deliverTo();
         ClientChange change = delivering(
                 RotationRules.rotate(before, r.next(), r.now(), grace, ctx.config.maxPreviousTokens()), target);
@@ -155,8 +166,23 @@ final class RotateOperation {
                         .append(Times.format(older.expiresAt())).append(" (revoke-old revokes it now).");
             }
         }
+        PendingToken pending = before.pending();
+        if (pending != null && !pending.isFinishing()) {
+            message.append(" The scheduled rotation in progress (Secrets Manager rotation ").append(pending.rotationId())
+                    .append(") was cancelled: its pending token ").append(pending.ref().tokenId())
+                    .append(" no longer verifies (it was never the secret's AWSCURRENT value).");
+        } else if (pending != null) {
+            TokenRef inDoubt = change.after().previous().stream().filter(p -> p.key().equals(pending.ref().key()))
+                    .findFirst().orElse(null);
+            message.append(" A scheduled rotation's finish stopped half-way (rotation ").append(pending.rotationId())
+                    .append(", since ").append(Times.format(pending.finishingAt())).append("): its token ")
+                    .append(pending.ref().tokenId()).append(inDoubt == null ? " was revoked at once as well."
+                            : " may be what consumers read, so it keeps working until "
+                            + Times.format(inDoubt.expiresAt()) + " as well.");
+        }
         for (TokenRef dropped : change.revoked()) {
-            if (!dropped.key().equals(before.current().key())) {
+            if (!dropped.key().equals(before.current().key())
+                    && (pending == null || !dropped.key().equals(pending.ref().key()))) {
                 message.append(" Older previous token ").append(dropped.tokenId())
                         .append(" was dropped (at most ").append(ctx.config.maxPreviousTokens())
                         .append(" previous token(s) are honoured).");

@@ -18,7 +18,9 @@ import java.util.List;
  *
  * <p>The pending slot (a scheduled rotation's token, {@link PendingToken}): every change keeps a live
  * pending token as it is (set-status moves its active flag with the others) and drops an expired one,
- * item and pointer together; only {@link #stagePending} replaces it and {@link #promotePending} empties it.
+ * item and pointer together; a finishing one never expires. Only {@link #stagePending} replaces it,
+ * {@link #promotePending} empties it, and {@link #rotate} drops one that is not finishing (it cancels
+ * that scheduled rotation).
  * A pending token is neither revoked nor expired in the sense of the events (it was never delivered).
  */
 public final class RotationRules {
@@ -39,17 +41,50 @@ public final class RotationRules {
      * first; live ones beyond that are revoked at once. Only live tokens count against the cap: a
      * previous token past its expiry (not swept yet) is removed, and with grace 0 the old current
      * token is revoked at once without taking a place, so neither pushes a live token out.
+     *
+     * <p>The pending slot: a scheduled rotation in progress is cancelled (its token deleted; it never
+     * reached AWSCURRENT). A pending token whose finish stopped after its mark and more than
+     * {@link PendingToken#FINISH_HOLD} ago is "in doubt" (AWSCURRENT may be on it or still on the
+     * current token, and only Secrets Manager knows which): it is demoted beside the current token with
+     * the same expiry, the two taking one place of the cap. One marked within the hold: the caller refuses.
      */
     public static ClientChange rotate(ClientRecord before, TokenRef next, Instant now, Duration grace, int maxPrevious) {
         List<TokenWrite> writes = new ArrayList<>();
         writes.add(new TokenWrite.Create(next, TokenSlot.CURRENT));
-        PendingToken pending = keepPending(before, now, writes);
-        return demoting(before, next, pending, writes, now, grace, maxPrevious);
+        PendingToken pending = before.pending();
+        TokenRef inDoubt = null;
+        if (pending != null) {
+            if (pending.isFinishingAt(now)) {
+                // Its finishSecret may be moving AWSCURRENT right now: the caller refuses (retryable).
+                throw new IllegalStateException("a rotate may not change a client whose pending token is finishing");
+            } else if (pending.isFinishing()) {
+                // A finish that stopped between its mark and its promotion: consumers read this token or the
+                // current one (AWSCURRENT moved or not), so both keep the grace window.
+                inDoubt = pending.ref();
+            } else {
+                // A scheduled rotation in progress is cancelled: its token never reached AWSCURRENT (finishSecret
+                // marks it finishing before it moves the stage), so no consumer holds it.
+                writes.add(new TokenWrite.Delete(pending.ref().key()));
+            }
+        }
+        return demoting(before, next, inDoubt, writes, now, grace, maxPrevious);
+    }
+
+    /**
+     * A scheduled rotation's {@code finishSecret}, before it moves AWSCURRENT: the pending token is
+     * marked finishing at {@code now} (again, if it was) and loses its expiry, so it verifies until its
+     * promotion however late that comes. Nothing else changes.
+     */
+    public static ClientChange markFinishing(ClientRecord before, Instant now) {
+        PendingToken marked = before.pending().finishing(now);
+        return new ClientChange(before, before.withTokens(before.current(), before.previous(), marked),
+                List.of(new TokenWrite.Update(marked.ref(), TokenSlot.PENDING)), List.of(), List.of());
     }
 
     /**
      * A scheduled rotation's {@code setSecret}: {@code next} becomes the client's pending token. Any
-     * other pending token (an abandoned rotation's, live or not) is replaced: its item is deleted in
+     * other pending token (an abandoned rotation's, live or not; a finishing one only once the caller
+     * has read that AWSCURRENT is not on it and its hold is over) is replaced: its item is deleted in
      * the same change. Current and previous tokens are untouched.
      */
     public static ClientChange stagePending(ClientRecord before, PendingToken next) {
@@ -108,32 +143,44 @@ public final class RotationRules {
         return cut;
     }
 
-    /** {@code next} becomes current, the current token previous; {@code writes} holds next's write already. */
-    private static ClientChange demoting(ClientRecord before, TokenRef next, PendingToken pending,
+    /**
+     * {@code next} becomes current, the current token previous (with {@code inDoubt}, a stale finishing
+     * pending token, beside it: one place of the cap for the two); {@code writes} holds next's write already.
+     * The pending slot is left empty.
+     */
+    private static ClientChange demoting(ClientRecord before, TokenRef next, TokenRef inDoubt,
                                          List<TokenWrite> writes, Instant now, Duration grace, int maxPrevious) {
-        TokenRef demoted = before.current().expiringAt(now.plus(grace));
+        List<TokenRef> demoted = new ArrayList<>();
+        if (inDoubt != null) {
+            demoted.add(inDoubt.expiringAt(now.plus(grace))); // newer than the current token: first
+        }
+        demoted.add(before.current().expiringAt(now.plus(grace)));
         List<TokenRef> kept = new ArrayList<>();
         List<TokenRef> revoked = new ArrayList<>();
         List<TokenRef> expired = new ArrayList<>();
-        if (demoted.isLiveAt(now)) {
-            kept.add(demoted);
-            writes.add(new TokenWrite.Update(demoted, TokenSlot.PREVIOUS));
-        } else {
-            revoked.add(demoted); // grace 0
-            writes.add(new TokenWrite.Delete(demoted.key()));
+        for (TokenRef d : demoted) {
+            if (d.isLiveAt(now)) {
+                kept.add(d);
+                writes.add(new TokenWrite.Update(d, TokenSlot.PREVIOUS));
+            } else {
+                revoked.add(d); // grace 0
+                writes.add(new TokenWrite.Delete(d.key()));
+            }
         }
+        int places = kept.isEmpty() ? 0 : 1; // the in-doubt pair is one token to its consumers
         for (TokenRef ref : before.previous()) {
             if (!ref.isLiveAt(now)) {
                 expired.add(ref);
                 writes.add(new TokenWrite.Delete(ref.key()));
-            } else if (kept.size() < maxPrevious) {
+            } else if (places < maxPrevious) {
                 kept.add(ref);
+                places++;
             } else {
                 revoked.add(ref); // pushed out of the slot while still live
                 writes.add(new TokenWrite.Delete(ref.key()));
             }
         }
-        return new ClientChange(before, before.withTokens(next, kept, pending), writes, revoked, expired);
+        return new ClientChange(before, before.withTokens(next, kept, null), writes, revoked, expired);
     }
 
     /**

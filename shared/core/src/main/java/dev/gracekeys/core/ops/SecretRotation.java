@@ -270,6 +270,12 @@ public final class SecretRotation {
                         .addKeyValue("expiresAt", String.valueOf(again.after().pending().ref().expiresAt())).log();
                 return;
             }
+            if (pending != null && pending.isFinishingAt(now)) {
+                throw new ConcurrentModificationException("client '" + r.clientId() + "': the finish of an earlier"
+                        + " rotation (" + pending.rotationId() + ", since " + pending.finishingAt() + ") may still be"
+                        + " moving AWSCURRENT: nothing was changed; Secrets Manager retries this step (or start the"
+                        + " rotation again after " + pending.finishingAt().plus(PendingToken.FINISH_HOLD) + ")");
+            }
             if (holds(client, key)) {
                 throw new ValidationException("version " + r.t() + " of secret " + r.name() + " holds a token client '"
                         + r.clientId() + "' has already (current, previous or another rotation's pending token): this"
@@ -337,21 +343,42 @@ public final class SecretRotation {
 
     private void finishSecret(Rotation r) {
         DeliveredValue staged = pendingValue(r);
-        ClientRecord client = ctx.existing(r.clientId());
-        PendingToken p = client.pending();
-        if (p == null || !p.of(r.t()) || !p.isLiveAt(ctx.now()) || !p.ref().tokenId().equals(staged.tokenId())) {
-            throw new ValidationException("the pending token of rotation " + r.t() + " of secret " + r.name()
-                    + " (client '" + r.clientId() + "') is gone (replaced by a later rotation or expired): start a new"
-                    + " rotation (aws secretsmanager rotate-secret --secret-id " + r.name() + "); AWSCURRENT was not"
-                    + " moved");
-        }
         requireSchedulableGrace(r);
-        requireNoGraceCutShort(r, client);
-        // First the stage: consumers may read the new token (which verifies already) before the old
-        // token's grace clock starts. A failure between the two leaves both verifying; the next step
-        // of this rotation or the next completes the promotion.
+        markFinishing(r, staged);
+        // Then the stage: consumers may read the new token (which verifies already, and no longer expires)
+        // before the old token's grace clock starts. A failure between the two leaves both verifying; the
+        // next step of this rotation or the next completes the promotion.
         secret.moveCurrent(r.secretId(), r.t(), r.currentVersion());
         promote(r.clientId(), r.t(), staged.tokenId());
+    }
+
+    /**
+     * Marks the rotation's pending token finishing, in a change conditional on the client record its
+     * checks read: from then on it has no expiry, and for {@link PendingToken#FINISH_HOLD} no rotate or
+     * other rotation may change it. If a rotate (or anything) changed the client first, the mark fails
+     * and is tried again on the new record: a cancelled rotation then stops here, before the stage moves.
+     */
+    private void markFinishing(Rotation r, DeliveredValue staged) {
+        for (int attempt = 1; ; attempt++) {
+            Instant now = ctx.now();
+            ClientRecord client = ctx.existing(r.clientId());
+            PendingToken p = client.pending();
+            if (p == null || !p.of(r.t()) || !p.isLiveAt(now) || !p.ref().tokenId().equals(staged.tokenId())) {
+                throw new ValidationException("the pending token of rotation " + r.t() + " of secret " + r.name()
+                        + " (client '" + r.clientId() + "') is gone (replaced by a later rotation or a rotate, or"
+                        + " expired): start a new rotation (aws secretsmanager rotate-secret --secret-id " + r.name()
+                        + "); AWSCURRENT was not moved");
+            }
+            requireNoGraceCutShort(r, client);
+            try {
+                ctx.changes.apply(RotationRules.markFinishing(client, now), OPERATION, now, List.of());
+                return;
+            } catch (ConcurrentModificationException e) {
+                if (attempt == ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**

@@ -159,8 +159,12 @@ public final class Verifier {
             return Verdict.deny(INACTIVE);
         }
         Instant now = clock.instant();
-        if (token.slot() != TokenSlot.CURRENT && (token.expiresAt() == null || !token.expiresAt().isAfter(now))) {
-            return Verdict.deny(EXPIRED); // a previous token past its grace, or a pending one never promoted
+        Instant expiresAt = token.expiresAt();
+        if (token.slot() != TokenSlot.CURRENT
+                && (expiresAt == null ? token.slot() == TokenSlot.PREVIOUS : !expiresAt.isAfter(now))) {
+            // A previous token past its grace (or without an expiry), or a pending one never promoted. A
+            // pending token without an expiry is finishing: AWSCURRENT may be on it; it verifies until promoted.
+            return Verdict.deny(EXPIRED);
         }
         recordLastUse(token, now, deadline);
         return Verdict.allow(token.clientId(), token.slot(), token.tokenId(),

@@ -42,7 +42,109 @@ class PendingRulesTest {
         assertFalse(p.isLiveAt(NOW.plus(Duration.ofHours(24))));
         assertTrue(p.of("T1"));
         assertFalse(p.of("T2"));
-        assertThrows(NullPointerException.class, () -> new PendingToken(ref("x", null), "T1"));
+        assertThrows(IllegalArgumentException.class, () -> new PendingToken(ref("x", null), "T1"));
+        assertThrows(IllegalArgumentException.class, () -> new PendingToken(ref("x", NOW), "T1", NOW),
+                "a finishing token has no expiry");
+        assertThrows(NullPointerException.class, () -> new PendingToken(null, "T1"));
+        assertThrows(NullPointerException.class, () -> new PendingToken(ref("x", NOW), null));
+    }
+
+    // The finishing mark: no expiry from then on (it verifies however late the promotion comes), the
+    // item updated in place; the hold lasts FINISH_HOLD (15 min, Lambda's longest timeout) from the mark.
+    @Test
+    void markFinishing_liftsTheExpiry_inPlace_andHoldsFor15Minutes() {
+        PendingToken p = pending("p", NOW.minus(Duration.ofHours(23)), "T1");
+        ClientRecord before = client(ref("a", null), List.of(ref("o", NOW.plusSeconds(60))), p);
+        ClientChange c = RotationRules.markFinishing(before, NOW);
+        PendingToken marked = c.after().pending();
+        assertEquals(new PendingToken(p.ref().expiringAt(null), "T1", NOW), marked);
+        assertEquals(List.of(new TokenWrite.Update(marked.ref(), TokenSlot.PENDING)), c.tokenWrites());
+        assertEquals(before.current(), c.after().current());
+        assertEquals(before.previous(), c.after().previous());
+        assertEquals(6, c.after().version(), "conditional on the record its checks read");
+        assertEquals(List.of(), c.revoked());
+        assertEquals(List.of(), c.expired());
+        assertTrue(marked.isFinishing());
+        assertTrue(marked.isLiveAt(NOW.plus(Duration.ofDays(365))));
+        assertEquals(Duration.ofMinutes(15), PendingToken.FINISH_HOLD);
+        assertTrue(marked.isFinishingAt(NOW));
+        assertTrue(marked.isFinishingAt(NOW.plus(PendingToken.FINISH_HOLD).minusSeconds(1)));
+        assertFalse(marked.isFinishingAt(NOW.plus(PendingToken.FINISH_HOLD)));
+        assertFalse(p.isFinishing());
+        assertFalse(p.isFinishingAt(NOW));
+
+        // A retried finishSecret marks again: the hold runs from the new mark.
+        PendingToken again = RotationRules.markFinishing(c.after(), NOW.plusSeconds(600)).after().pending();
+        assertEquals(NOW.plusSeconds(600), again.finishingAt());
+        assertTrue(again.isFinishingAt(NOW.plus(PendingToken.FINISH_HOLD)));
+    }
+
+    // Every change that keeps the pending slot keeps a finishing token, however old: AWSCURRENT may be on it.
+    @Test
+    void everyOtherChange_keepsAFinishingPendingToken_longAfterItsLifetime() {
+        TokenRef prev = ref("o", NOW.plusSeconds(600));
+        PendingToken finishing = pending("p", NOW.minus(Duration.ofDays(40)), "T1").finishing(NOW.minus(Duration.ofDays(39)));
+        List<Function<ClientRecord, ClientChange>> changes = List.of(
+                c -> RotationRules.revokePrevious(c, NOW),
+                c -> RotationRules.reschedulePrevious(c, NOW, NOW.plusSeconds(60)),
+                c -> RotationRules.setActive(c, false, NOW),
+                c -> RotationRules.removeExpired(c, NOW));
+        for (Function<ClientRecord, ClientChange> change : changes) {
+            ClientChange kept = change.apply(client(ref("a", null), List.of(prev), finishing));
+            assertEquals(finishing, kept.after().pending());
+            assertTrue(kept.tokenWrites().stream().noneMatch(w -> w instanceof TokenWrite.Delete d
+                    && d.key().equals(finishing.ref().key())));
+        }
+        assertTrue(RotationRules.setActive(client(ref("a", null), List.of(), finishing), false, NOW).tokenWrites()
+                .contains(new TokenWrite.Update(finishing.ref(), TokenSlot.PENDING)), "set-status moves its flag too");
+    }
+
+    // A manual rotate cancels a scheduled rotation in progress: its token never reached AWSCURRENT.
+    @Test
+    void rotate_dropsAPendingTokenThatIsNotFinishing_live_orExpired() {
+        for (Instant stagedAt : List.of(NOW.minusSeconds(60), NOW.minus(Duration.ofDays(3)))) {
+            PendingToken p = pending("p", stagedAt, "T1");
+            ClientRecord before = client(ref("a", null), List.of(), p);
+            ClientChange manual = RotationRules.rotate(before, ref("m", null), NOW, GRACE, 1);
+            assertNull(manual.after().pending());
+            assertTrue(manual.tokenWrites().contains(new TokenWrite.Delete(p.ref().key())));
+            assertEquals(List.of(before.current().expiringAt(NOW.plus(GRACE))), manual.after().previous());
+            assertFalse(manual.revoked().contains(p.ref()), "never delivered: not a revoked token");
+        }
+    }
+
+    // A finish marked within the hold may be moving AWSCURRENT: the rule refuses (the operation says why).
+    @Test
+    void rotate_refusesAFinishingPendingTokenWithinTheHold() {
+        PendingToken p = pending("p", NOW.minus(Duration.ofHours(2)), "T1").finishing(NOW.minus(PendingToken.FINISH_HOLD).plusSeconds(1));
+        ClientRecord before = client(ref("a", null), List.of(), p);
+        assertThrows(IllegalStateException.class, () -> RotationRules.rotate(before, ref("m", null), NOW, GRACE, 1));
+    }
+
+    // A finish that stopped after its mark, older than the hold: AWSCURRENT is on the pending token or
+    // still on the current one. Both are demoted with the same expiry and take one place of the cap.
+    @Test
+    void rotate_demotesAStaleFinishingTokenBesideTheCurrentOne_asOnePlaceOfTheCap() {
+        PendingToken p = pending("p", NOW.minus(Duration.ofHours(2)), "T1").finishing(NOW.minus(PendingToken.FINISH_HOLD));
+        TokenRef older = ref("o", NOW.plusSeconds(600));
+        ClientRecord before = client(ref("a", null), List.of(older), p);
+
+        ClientChange one = RotationRules.rotate(before, ref("m", null), NOW, GRACE, 1);
+        TokenRef inDoubt = p.ref().expiringAt(NOW.plus(GRACE));
+        TokenRef demoted = before.current().expiringAt(NOW.plus(GRACE));
+        assertEquals(List.of(inDoubt, demoted), one.after().previous(), "newest first");
+        assertNull(one.after().pending());
+        assertEquals(List.of(older), one.revoked(), "the cap 1 pushes the older previous token out, not one of the pair");
+        assertTrue(one.tokenWrites().containsAll(List.of(new TokenWrite.Update(inDoubt, TokenSlot.PREVIOUS),
+                new TokenWrite.Update(demoted, TokenSlot.PREVIOUS), new TokenWrite.Delete(older.key()))));
+
+        ClientChange two = RotationRules.rotate(before, ref("m", null), NOW, GRACE, 2);
+        assertEquals(List.of(inDoubt, demoted, older), two.after().previous());
+        assertEquals(List.of(), two.revoked());
+
+        ClientChange zero = RotationRules.rotate(before, ref("m", null), NOW, Duration.ZERO, 1);
+        assertEquals(List.of(older), zero.after().previous(), "grace 0 revokes both at once, taking no place");
+        assertEquals(List.of(p.ref().expiringAt(NOW), before.current().expiringAt(NOW)), zero.revoked());
     }
 
     @Test
@@ -98,28 +200,12 @@ class PendingRulesTest {
         assertEquals(List.of(before.current().expiringAt(NOW)), zero.revoked());
     }
 
-    // A manual rotate keeps a live pending token; if its rotation then finishes, the manual token
-    // becomes previous with a grace window, as after two rotations.
-    @Test
-    void rotate_keepsALivePendingToken_andAPromotionAfterItDemotesTheManualToken() {
-        PendingToken p = pending("p", NOW.minusSeconds(60), "T1");
-        ClientRecord before = client(ref("a", null), List.of(), p);
-        ClientChange manual = RotationRules.rotate(before, ref("m", null), NOW, GRACE, 1);
-        assertEquals(p, manual.after().pending());
-        assertTrue(manual.tokenWrites().stream().noneMatch(w -> w.key().equals(p.ref().key())), "no write to it");
-
-        ClientChange finish = RotationRules.promotePending(manual.after(), NOW.plusSeconds(60), GRACE, 1);
-        assertEquals("gk_p", finish.after().current().tokenId());
-        assertEquals(List.of(ref("m", NOW.plusSeconds(60).plus(GRACE))), finish.after().previous());
-        assertEquals(List.of("gk_a"), finish.revoked().stream().map(TokenRef::tokenId).toList());
-    }
-
-    // Every other change drops an expired pending token (item and pointer) and keeps a live one.
+    // Every change but rotate (which cancels it) and the staging/promotion drops an expired pending token
+    // (item and pointer) and keeps a live one.
     @Test
     void everyOtherChange_dropsAnExpiredPendingToken_andKeepsALiveOne() {
         TokenRef prev = ref("o", NOW.plusSeconds(600));
         List<Function<ClientRecord, ClientChange>> changes = List.of(
-                c -> RotationRules.rotate(c, ref("m", null), NOW, GRACE, 1),
                 c -> RotationRules.revokePrevious(c, NOW),
                 c -> RotationRules.reschedulePrevious(c, NOW, NOW.plusSeconds(60)),
                 c -> RotationRules.setActive(c, false, NOW),

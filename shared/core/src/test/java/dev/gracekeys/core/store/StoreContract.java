@@ -178,6 +178,44 @@ public abstract class StoreContract<S extends SweepStore & TokenLookup> {
         assertEquals(Set.of("gk_a"), tokenIds(store().findPreviousTokensExpiring(null, grace)));
     }
 
+    // The finishing mark: pointer with its mark and no expiry, item without expiresAt (the verify then
+    // allows it however late); a status change keeps both so; the promotion makes it an ordinary current token.
+    @Test
+    public void apply_finishingMark_storesThePointerWithItsMark_andTheItemWithoutExpiry() {
+        ClientRecord v2 = staged(created("C1", "a"), "p", now.plus(Duration.ofHours(24)), "rot-1");
+        store().recordLastUse(key("p"), now, now.minusSeconds(300), BUDGET);
+        Instant markedAt = now.plusMillis(1_400);
+        PendingToken marked = v2.pending().finishing(markedAt);
+        ClientRecord v3 = v2.withTokens(v2.current(), v2.previous(), marked);
+        store().apply(new ClientChange(v2, v3, List.of(new TokenWrite.Update(marked.ref(), TokenSlot.PENDING)),
+                List.of(), List.of()));
+
+        ClientRecord read = store().findClient("C1").orElseThrow();
+        assertEquals(new PendingToken(new TokenRef(key("p"), "gk_p", now, null), "rot-1", now.plusSeconds(1)),
+                read.pending(), "the mark kept, to the second; no expiry");
+        assertEquals(new TokenRecord(key("p"), "C1", "gk_p", TokenSlot.PENDING, true, now, null, now),
+                store().findToken(key("p"), BUDGET), "no expiresAt on the item; its last use kept");
+        assertEquals(Set.of(), tokenIds(store().findPreviousTokensExpiring(null, now.plus(Duration.ofDays(3650)))));
+
+        ClientRecord v4 = read.withActive(false);
+        store().apply(new ClientChange(read, v4, List.of(
+                new TokenWrite.Update(v4.current(), TokenSlot.CURRENT),
+                new TokenWrite.Update(v4.pending().ref(), TokenSlot.PENDING)), List.of(), List.of()));
+        assertEquals(read.pending(), store().findClient("C1").orElseThrow().pending());
+        TokenRecord inactive = store().findToken(key("p"), BUDGET);
+        assertFalse(inactive.active());
+        assertNull(inactive.expiresAt());
+
+        ClientRecord v5 = store().findClient("C1").orElseThrow();
+        TokenRef promoted = v5.pending().ref();
+        ClientRecord v6 = v5.withTokens(promoted, List.of(v5.current().expiringAt(now.plus(Duration.ofHours(1)))), null);
+        store().apply(new ClientChange(v5, v6, List.of(
+                new TokenWrite.Update(promoted, TokenSlot.CURRENT),
+                new TokenWrite.Update(v6.previous().get(0), TokenSlot.PREVIOUS)), List.of(), List.of()));
+        assertNull(store().findClient("C1").orElseThrow().pending());
+        assertEquals(TokenSlot.CURRENT, store().findToken(key("p"), BUDGET).slot());
+    }
+
     @Test
     public void apply_replacingThePendingToken_deletesTheOldItemWithTheNewPointer() {
         ClientRecord v2 = staged(created("C1", "a"), "p", now.plus(Duration.ofHours(24)), "rot-1");

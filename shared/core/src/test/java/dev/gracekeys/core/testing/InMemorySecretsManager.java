@@ -33,7 +33,7 @@ import java.util.UUID;
  * </ul>
  * Faults: {@link #failNext} makes the next call of one operation fail as the SDK adapter fails
  * ({@link TokenDeliveryException}); {@link #afterMoveCurrent} runs after a successful stage move (to
- * fail what follows it). For tests only: a hand-written stand-in, never a substitute for the
+ * fail what follows it); {@link #beforeEach} runs another request's action at the start of a call. For tests only: a hand-written stand-in, never a substitute for the
  * emulator tests of the AWS adapter.
  */
 public final class InMemorySecretsManager implements RotationSecret {
@@ -47,6 +47,7 @@ public final class InMemorySecretsManager implements RotationSecret {
     private final Map<String, Integer> failures = new HashMap<>();
     private final Map<String, Integer> calls = new HashMap<>();
     private Runnable afterMoveCurrent = () -> { };
+    private final Map<String, Runnable> beforeEach = new HashMap<>();
 
     // ---- what tests do as an operator, or as Secrets Manager itself --------------------------------
 
@@ -124,6 +125,19 @@ public final class InMemorySecretsManager implements RotationSecret {
     /** Runs {@code action} after each successful {@link #moveCurrent}. */
     public synchronized void afterMoveCurrent(Runnable action) {
         this.afterMoveCurrent = action;
+    }
+
+    /**
+     * Runs {@code action} at the start of each call of {@code operation} (describe, value, putPending,
+     * moveCurrent), before it reads or changes anything: what another request does at that moment.
+     * {@code null} stops it.
+     */
+    public synchronized void beforeEach(String operation, Runnable action) {
+        if (action == null) {
+            beforeEach.remove(operation);
+        } else {
+            beforeEach.put(operation, action);
+        }
     }
 
     /** Calls of {@code operation} so far. */
@@ -229,6 +243,10 @@ public final class InMemorySecretsManager implements RotationSecret {
 
     private void called(String operation) {
         calls.merge(operation, 1, Integer::sum);
+        Runnable before = beforeEach.get(operation);
+        if (before != null) {
+            before.run();
+        }
         Integer left = failures.get(operation);
         if (left != null && left > 0) {
             failures.put(operation, left - 1);

@@ -22,7 +22,8 @@ import java.util.Objects;
  *       window, exists, belongs to that client, is in the slot the client says, with the same
  *       expiry and the client's active flag;</li>
  *   <li>no orphan: every token item is pointed at by its client;</li>
- *   <li>a previous or pending token has an expiry and a current one none;</li>
+ *   <li>a previous token has an expiry and a current one none; a pending one has one unless it is
+ *       finishing (and then none, on the client's pointer and on its item alike);</li>
  *   <li>a pending token's item exists while its client points at it, expired or not (it has no TTL).</li>
  * </ul>
  * An expired previous entry may point at nothing (TTL may have deleted its item): it is rejected
@@ -52,8 +53,9 @@ public final class StoreInvariants {
                 // No TTL on a pending token: its item must exist, expired or not, while the client points at it.
                 TokenRef p = c.pending().ref();
                 referencedBy.put(p.key(), clientId);
-                if (p.expiresAt() == null) {
-                    problems.add("client " + clientId + ": its pending token has no expiry");
+                if ((p.expiresAt() == null) != c.pending().isFinishing()) {
+                    problems.add("client " + clientId + ": its pending token " + (p.expiresAt() == null
+                            ? "has no expiry but is not finishing" : "is finishing but has an expiry"));
                 }
                 check(problems, clientId, "pending " + p.tokenId(), tokens.get(p.key()), TokenSlot.PENDING,
                         p.expiresAt(), c.active());
@@ -65,7 +67,7 @@ public final class StoreInvariants {
                 problems.add("orphaned token item " + t.tokenId() + " of client " + t.clientId()
                         + ": its client does not point at it");
             }
-            if ((t.slot() != TokenSlot.CURRENT) != (t.expiresAt() != null)) {
+            if (t.slot() != TokenSlot.PENDING && (t.slot() != TokenSlot.CURRENT) != (t.expiresAt() != null)) {
                 problems.add("token " + t.tokenId() + ": its expiry does not match its slot");
             }
         }

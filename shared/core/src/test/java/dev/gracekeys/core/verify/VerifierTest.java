@@ -352,8 +352,15 @@ class VerifierTest {
         store.items.put(key, new TokenRecord(key, "C1", "gk_pend", TokenSlot.PENDING, false, clock.instant(),
                 expiresAt.plusSeconds(60), null));
         assertEquals(DenyReason.INACTIVE, verifier.verify(token).reason());
+        // Finishing (finishSecret marked it before moving AWSCURRENT): no expiry, verifies however late.
         store.items.put(key, new TokenRecord(key, "C1", "gk_pend", TokenSlot.PENDING, true, clock.instant(), null, null));
-        assertEquals(DenyReason.EXPIRED, verifier.verify(token).reason(), "a pending token without expiry never passes");
+        clock.set(expiresAt.plus(Duration.ofDays(400)));
+        assertEquals(Verdict.allow("C1", TokenSlot.PENDING, "gk_pend", null), verifier.verify(token),
+                "a finishing pending token (no expiry) verifies until promoted");
+        store.items.put(key, new TokenRecord(key, "C1", "gk_pend", TokenSlot.PENDING, false, clock.instant(), null, null));
+        assertEquals(DenyReason.INACTIVE, verifier.verify(token).reason(), "but not for an inactive client");
+        store.items.put(key, new TokenRecord(key, "C1", "gk_prev", TokenSlot.PREVIOUS, true, clock.instant(), null, null));
+        assertEquals(DenyReason.EXPIRED, verifier.verify(token).reason(), "a previous token without expiry never passes");
         assertEquals("AllowedPrevious", Verifier.outcome(Verdict.allow("C1", TokenSlot.PREVIOUS, "gk_p", expiresAt)));
         assertEquals("AllowedCurrent", Verifier.outcome(Verdict.allow("C1", TokenSlot.CURRENT, "gk_c", null)));
     }

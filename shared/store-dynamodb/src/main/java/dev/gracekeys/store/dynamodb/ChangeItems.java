@@ -75,8 +75,8 @@ final class ChangeItems {
         item.put(CREATED_AT, s(Times.format(create.ref().createdAt())));
         if (create.slot() == TokenSlot.PREVIOUS) {
             item.putAll(expiryAttributes(create.ref()));
-        } else if (create.slot() == TokenSlot.PENDING) {
-            item.put(EXPIRES_AT, pendingExpiry(create.ref()));
+        } else if (create.slot() == TokenSlot.PENDING && create.ref().expiresAt() != null) {
+            item.put(EXPIRES_AT, s(Times.format(create.ref().expiresAt())));
         }
         return item;
     }
@@ -134,11 +134,12 @@ final class ChangeItems {
                 values.put(":ttl", expiry.get(TTL));
                 values.put(":shard", expiry.get(EXPIRY_SHARD));
                 expression = "SET #slot = :slot, #active = :active, #exp = :exp, #ttl = :ttl, #shard = :shard";
-            } else if (update.slot() == TokenSlot.PENDING) {
+            } else if (update.slot() == TokenSlot.PENDING && update.ref().expiresAt() != null) {
                 // Its expiry for the verify, but no TTL and not in the expiry index.
-                values.put(":exp", pendingExpiry(update.ref()));
+                values.put(":exp", s(Times.format(update.ref().expiresAt())));
                 expression = "SET #slot = :slot, #active = :active, #exp = :exp REMOVE #ttl, #shard";
             } else {
+                // A current token, or a finishing pending one: no expiry.
                 expression = "SET #slot = :slot, #active = :active REMOVE #exp, #ttl, #shard";
             }
             return TransactWriteItem.builder().update(u -> u
@@ -157,13 +158,6 @@ final class ChangeItems {
                 .conditionExpression("attribute_not_exists(#pk) OR #cid = :cid")
                 .expressionAttributeNames(Map.of("#pk", PK, "#cid", CLIENT_ID))
                 .expressionAttributeValues(Map.of(":cid", s(clientId)))).build();
-    }
-
-    private static AttributeValue pendingExpiry(TokenRef ref) {
-        if (ref.expiresAt() == null) {
-            throw new IllegalArgumentException("a pending token needs its expiry");
-        }
-        return s(Times.format(ref.expiresAt()));
     }
 
     private Map<String, AttributeValue> expiryAttributes(TokenRef ref) {

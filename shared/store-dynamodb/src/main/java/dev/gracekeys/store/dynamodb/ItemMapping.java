@@ -61,11 +61,15 @@ final class ItemMapping {
     static AttributeValue pendingMap(PendingToken pending) {
         Map<String, AttributeValue> m = new LinkedHashMap<>(refMap(pending.ref()).m());
         m.put(REF_ROTATION, s(pending.rotationId()));
+        if (pending.finishingAt() != null) {
+            m.put(REF_FINISHING_AT, s(Times.format(pending.finishingAt())));
+        }
         return AttributeValue.builder().m(m).build();
     }
 
     static PendingToken toPending(Map<String, AttributeValue> m) {
-        return new PendingToken(toRef(m), m.get(REF_ROTATION).s());
+        return new PendingToken(toRef(m), m.get(REF_ROTATION).s(),
+                m.containsKey(REF_FINISHING_AT) ? Times.parse(m.get(REF_FINISHING_AT).s()) : null);
     }
 
     static AttributeValue refMap(TokenRef ref) {

@@ -27,11 +27,12 @@ import java.util.Map;
  * token           TOKEN#&lt;hmac&gt;        TOKEN    clientId tokenId slot active createdAt lastUsedAt
  *                                              + on previous tokens only: expiresAt ttl expShard
  *                                              (and soonSentFor once the sweep announced it)
- *                                              + on a pending token: expiresAt only (no ttl, no expShard)
+ *                                              + on a pending token: expiresAt only (no ttl, no expShard),
+ *                                                none once it is finishing
  * </pre>
  *
  * <p>A pending token (slot {@code pending}, a scheduled rotation's) carries its expiry for the verify
- * but neither a TTL (TTL must not delete it behind its client item's back: the client's next change
+ * (none once finishSecret marked it finishing: then it verifies until promoted) but neither a TTL (TTL must not delete it behind its client item's back: the client's next change
  * deletes it with the pointer) nor {@code expShard} (the sweep is about previous tokens only).
  *
  * <p>A verify is one strongly consistent GetItem on {@code TOKEN#<hmac>}: the token item carries its
@@ -74,11 +75,13 @@ public final class TableSchema {
     public static final String REF_CREATED_AT = "c";
     public static final String REF_EXPIRES_AT = "x";
     /**
-     * Map {k, id, c, x, r}, on client items with a pending token only: a scheduled rotation's token,
-     * its expiry and its rotation id (Secrets Manager's ClientRequestToken).
+     * Map {k, id, c, x, r} or, once finishing, {k, id, c, r, f}, on client items with a pending token
+     * only: a scheduled rotation's token, its expiry, its rotation id (Secrets Manager's
+     * ClientRequestToken) and when finishSecret marked it (then it has no expiry).
      */
     public static final String PENDING = "pend";
     public static final String REF_ROTATION = "r";
+    public static final String REF_FINISHING_AT = "f";
     /** Constant partition of {@link #CLIENT_INDEX}; present on client items only. */
     public static final String CLIENT_LIST = "clientList";
     public static final String CLIENT_LIST_VALUE = "CLIENTS";

@@ -58,7 +58,8 @@ final class MemoryTables {
     static ClientRecord normalized(ClientRecord c) {
         return new ClientRecord(c.clientId(), c.name(), c.active(), sec(c.createdAt()), c.version(),
                 normalized(c.current()), c.previous().stream().map(MemoryTables::normalized).toList(), c.deliverTo(),
-                c.pending() == null ? null : new PendingToken(normalized(c.pending().ref()), c.pending().rotationId()));
+                c.pending() == null ? null : new PendingToken(normalized(c.pending().ref()), c.pending().rotationId(),
+                        sec(c.pending().finishingAt())));
     }
 
     private static TokenRef normalized(TokenRef r) {

@@ -139,28 +139,28 @@ final class MemoryTransaction {
         if (write instanceof TokenWrite.Create create) {
             TokenRef ref = create.ref();
             t.tokens.put(create.key(), new TokenItem(client.clientId(), ref.tokenId(), create.slot(), client.active(),
-                    sec(ref.createdAt()), expiring(create.slot()) ? expiry(ref) : null, null, null));
+                    sec(ref.createdAt()), expiring(create.slot()) ? expiry(create.slot(), ref) : null, null, null));
         } else if (write instanceof TokenWrite.Update update) {
             // As the UpdateItem: slot, status and expiry change; tokenId, createdAt, last use and the
             // sweep's claim stay.
             TokenItem item = t.tokens.get(update.key());
             t.tokens.put(update.key(), new TokenItem(item.clientId(), item.tokenId(), update.slot(), client.active(),
-                    item.createdAt(), expiring(update.slot()) ? expiry(update.ref()) : null,
+                    item.createdAt(), expiring(update.slot()) ? expiry(update.slot(), update.ref()) : null,
                     item.lastUsedAt(), item.soonSentFor()));
         } else {
             t.tokens.remove(write.key());
         }
     }
 
-    /** Previous and pending tokens carry their expiry; a current one none. */
+    /** Previous and pending tokens carry their expiry (a finishing pending token none); a current one none. */
     private static boolean expiring(TokenSlot slot) {
         return slot != TokenSlot.CURRENT;
     }
 
-    private static Instant expiry(TokenRef ref) {
-        if (ref.expiresAt() == null) {
-            // The adapter cannot write a previous or pending token without its expiry either.
-            throw new IllegalArgumentException("a previous or pending token needs its expiry");
+    private static Instant expiry(TokenSlot slot, TokenRef ref) {
+        if (ref.expiresAt() == null && slot == TokenSlot.PREVIOUS) {
+            // The adapter cannot write a previous token without its expiry either.
+            throw new IllegalArgumentException("a previous token needs its expiry");
         }
         return sec(ref.expiresAt());
     }

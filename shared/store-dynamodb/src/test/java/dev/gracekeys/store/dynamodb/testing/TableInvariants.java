@@ -77,7 +77,9 @@ public final class TableInvariants {
         }
         return new ClientRecord(clientId, str(c, NAME), c.get(ACTIVE).bool(), Times.parse(str(c, CREATED_AT)),
                 Long.parseLong(c.get(VERSION).n()), ref(c.get(CURRENT).m()), previous, str(c, DELIVER_TO),
-                c.containsKey(PENDING) ? new PendingToken(ref(c.get(PENDING).m()), c.get(PENDING).m().get(REF_ROTATION).s())
+                c.containsKey(PENDING) ? new PendingToken(ref(c.get(PENDING).m()), c.get(PENDING).m().get(REF_ROTATION).s(),
+                        c.get(PENDING).m().containsKey(REF_FINISHING_AT)
+                                ? Times.parse(c.get(PENDING).m().get(REF_FINISHING_AT).s()) : null)
                         : null);
     }
 

@@ -794,12 +794,21 @@ abstract class ScheduledRotationSemantics {
             assertTrue(message.contains("Nothing was changed. Retry"), message);
             assertTrue(message.contains(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD).toString()), message);
             assertFalse(message.contains(next) || message.contains(w.firstToken), "never a token");
+            String firstId = w.verify(w.firstToken).tokenId();
+            assertTrue(message.contains("the token it replaces, " + firstId + ", is previous"), message);
+            assertTrue(message.contains("rotate after " + markedAt.plus(SecretRotation.SCHEDULED_MIN_GRACE)), message);
+            assertTrue(message.contains("cancel-rotate-secret"), message);
             assertEquals(next, w.current(), moment);
             assertEquals(TokenSlot.CURRENT, w.verify(next).slot(), moment);
 
+            // Retried at once (review finding 1): DESIGN's rule, a second rotation inside the grace window
+            // drops the oldest previous token (MAX_PREVIOUS_TOKENS 1), so the first token stops although
+            // consumers may still cache it; the refusal said so, and the rotate's answer names the drop.
             var manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null));
             assertEquals(manual.token(), w.current(), moment + ": the retried rotate delivers");
             assertEquals(TokenSlot.PREVIOUS, w.verify(next).slot(), moment);
+            assertFalse(w.verify(w.firstToken).allowed(), moment);
+            assertTrue(manual.message().contains("Older previous token " + firstId + " was dropped"), manual.message());
             assertEquals(List.of(), w.f.violations(), moment);
         }
     }
@@ -832,68 +841,130 @@ abstract class ScheduledRotationSemantics {
     }
 
     /**
-     * A finish that stopped after its mark and never completed (Secrets Manager gave up), with AWSCURRENT
-     * moved or not: for 15 minutes after the mark a rotate is refused; after that the rotate keeps both
-     * the pending token and the old current one for its grace window (consumers read one or the other),
-     * as one place of MAX_PREVIOUS_TOKENS, and delivers its own token. The late finishSecret moves nothing.
+     * A finish that stopped after its mark and never completed (Secrets Manager gave up): for 15
+     * minutes after the mark a rotate is refused. After that the rotate reads the secret (review
+     * finding 3): the stage never moved, so nobody read the pending token and the rotate cancels it;
+     * the old current token becomes previous for the rotate's grace, and the late finish moves nothing.
      */
     @Test
-    void aFinishStoppedAfterItsMark_beforeTheMove_holdsARotateBackFor15Minutes_thenTheRotateKeepsBothTokensForItsGrace() {
-        finishStoppedAfterItsMark(false);
+    void aFinishStoppedAfterItsMark_beforeTheMove_holdsARotateBackFor15Minutes_thenTheRotateCancelsIt() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String next = w.tokenAt(t);
+        Instant markedAt = w.f.clock.instant();
+        w.sm.failNext("moveCurrent", 1);
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        assertEquals(w.firstToken, w.current());
+        rotateRefusedUntilTheHoldEnds(w, markedAt);
+
+        var manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null));
+        assertEquals(manual.token(), w.current(), "delivered");
+        assertEquals(DenyReason.UNKNOWN, w.verify(next).reason(), "never AWSCURRENT: cancelled");
+        assertEquals(TokenSlot.PREVIOUS, w.verify(w.firstToken).slot());
+        assertEquals(w.f.clock.instant().plus(w.f.config.defaultGrace()), w.verify(w.firstToken).previousExpiresAt());
+        assertTrue(manual.message().contains("was cancelled"), manual.message());
+        assertEquals(List.of(), w.f.violations());
+
+        List<Object> settled = w.state();
+        assertThrows(ValidationException.class, () -> w.step(Step.FINISH_SECRET, t));
+        assertEquals(settled, w.state(), "the late finish moves nothing");
     }
 
+    /**
+     * The same after the move (consumers read the pending token): the rotate completes that promotion
+     * first (the old current token previous for the default grace window, TokenRotated), then rotates
+     * the new current token, which becomes previous with the rotate's grace. With MAX_PREVIOUS_TOKENS 2
+     * both old tokens keep working; the late finish moves nothing.
+     */
     @Test
-    void aFinishStoppedAfterItsMark_afterTheMove_holdsARotateBackFor15Minutes_thenTheRotateKeepsBothTokensForItsGrace() {
-        finishStoppedAfterItsMark(true);
+    void aFinishStoppedAfterItsMark_afterTheMove_holdsARotateBackFor15Minutes_thenTheRotateCompletesItFirst() {
+        World w = new World(c -> c.withMaxPreviousTokens(2));
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String next = w.tokenAt(t);
+        Instant markedAt = w.f.clock.instant();
+        w.sm.afterMoveCurrent(() -> {
+            throw new dev.gracekeys.core.ops.TokenDeliveryException("the function timed out", null);
+        });
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        w.sm.afterMoveCurrent(() -> { });
+        assertEquals(next, w.current(), "consumers read the pending token");
+        rotateRefusedUntilTheHoldEnds(w, markedAt);
+
+        Instant rotatedAt = w.f.clock.instant();
+        var manual = w.core.tokens().rotate(new RotateRequest(CLIENT, 7200L, null, null));
+        assertEquals(manual.token(), w.current(), "delivered");
+        Verdict promoted = w.verify(next);
+        assertEquals(TokenSlot.PREVIOUS, promoted.slot());
+        assertEquals(rotatedAt.plusSeconds(7200), promoted.previousExpiresAt(), "the rotate's grace");
+        Verdict old = w.verify(w.firstToken);
+        assertEquals(TokenSlot.PREVIOUS, old.slot());
+        assertEquals(rotatedAt.plus(w.f.config.defaultGrace()), old.previousExpiresAt(), "the completed promotion's grace");
+        assertTrue(manual.message().contains("its promotion was completed first"), manual.message());
+        assertFalse(manual.message().contains(next), "never a token");
+        assertEquals(2, w.rotations.size(), "the completed promotion and the rotate");
+        assertEquals(2, w.f.events.ofType(DomainEvent.TOKEN_ROTATED).size());
+        assertEquals(List.of(), w.f.violations());
+
+        List<Object> settled = w.state();
+        for (Step step : Step.values()) {
+            // version t is only AWSPREVIOUS now (the rotate's delivery took AWSPENDING): not a rotation in progress
+            assertThrows(ValidationException.class, () -> w.step(step, t));
+        }
+        assertEquals(settled, w.state(), "the late steps move nothing");
     }
 
-    private void finishStoppedAfterItsMark(boolean moved) {
-        {
-            World w = world();
-            String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
-            String next = w.tokenAt(t);
-            Instant markedAt = w.f.clock.instant();
-            if (moved) {
-                w.sm.afterMoveCurrent(() -> {
-                    throw new dev.gracekeys.core.ops.TokenDeliveryException("the function timed out", null);
-                });
-            } else {
-                w.sm.failNext("moveCurrent", 1);
+    /** Within FINISH_HOLD of the mark a rotate is refused, changing nothing; then the clock is at the hold's end. */
+    private static void rotateRefusedUntilTheHoldEnds(World w, Instant markedAt) {
+        w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD).minusSeconds(1));
+        List<Object> before = w.state();
+        assertThrows(ConcurrentModificationException.class,
+                () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)));
+        assertEquals(before, w.state());
+        w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD));
+    }
+
+    /** A stopped finish whose secret cannot be read: the rotate refuses, changing nothing. */
+    @Test
+    void aFinishStoppedAfterItsMark_whenTheSecretCannotBeRead_theRotateRefuses_changingNothing() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        Instant markedAt = w.f.clock.instant();
+        w.sm.failNext("moveCurrent", 1);
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD));
+        w.sm.failNext("currentVersion", 1);
+        List<Object> before = w.state();
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class,
+                () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)));
+        assertEquals(before, w.state());
+    }
+
+    /**
+     * Review finding 6: a rotate that read the client before the mark and commits after it loses on
+     * the version condition (retryable), and takes AWSPENDING off the version it staged, so no stray
+     * label holds up the next scheduled rotation. The finish completes.
+     */
+    @Test
+    void aRotateWhoseCommitLosesToTheMark_leavesNoStrayAwsPending_andTheFinishCompletes() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String next = w.tokenAt(t);
+        w.sm.beforeEach("stage", () -> {
+            w.sm.beforeEach("stage", null);
+            w.step(Step.FINISH_SECRET, t); // the whole finish, between the rotate's read and its commit
+        });
+        ConcurrentModificationException e = assertThrows(ConcurrentModificationException.class,
+                () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)));
+        assertTrue(e.retryable());
+        assertEquals(next, w.current());
+        assertEquals(TokenSlot.CURRENT, w.verify(next).slot());
+        for (String version : w.sm.snapshot().get(SECRET).keySet()) {
+            if (w.sm.stagesOf(SECRET, version).contains(RotationSecret.PENDING)) {
+                assertTrue(w.sm.stagesOf(SECRET, version).contains(RotationSecret.CURRENT),
+                        "AWSPENDING left on version " + version + ", which is not AWSCURRENT");
             }
-            assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
-            w.sm.afterMoveCurrent(() -> { });
-            assertEquals(moved ? next : w.firstToken, w.current());
-
-            w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD).minusSeconds(1));
-            List<Object> before = w.state();
-            assertThrows(ConcurrentModificationException.class,
-                    () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)));
-            assertEquals(before, w.state());
-
-            w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD));
-            Instant rotatedAt = w.f.clock.instant();
-            var manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null));
-            assertEquals(manual.token(), w.current(), "delivered");
-            Instant graceEnds = rotatedAt.plus(w.f.config.defaultGrace());
-            for (String token : List.of(next, w.firstToken)) {
-                Verdict v = w.verify(token);
-                assertEquals(TokenSlot.PREVIOUS, v.slot(), "moved " + moved);
-                assertEquals(graceEnds, v.previousExpiresAt(), "moved " + moved);
-            }
-            assertTrue(manual.message().contains("finish stopped half-way"), manual.message());
-            assertTrue(manual.message().contains("keeps working until " + graceEnds), manual.message());
-            assertEquals(List.of(), w.f.violations());
-
-            List<Object> settled = w.state();
-            assertThrows(ValidationException.class, () -> w.step(Step.FINISH_SECRET, t));
-            assertEquals(settled, w.state(), "the late finish moves nothing");
-
-            w.f.clock.set(graceEnds.minusSeconds(1));
-            assertTrue(w.verify(next).allowed() && w.verify(w.firstToken).allowed());
-            w.f.clock.set(graceEnds);
-            assertFalse(w.verify(next).allowed() || w.verify(w.firstToken).allowed());
-            assertEquals(TokenSlot.CURRENT, w.verify(manual.token()).slot());
         }
+        assertEquals(List.of(), w.f.violations());
     }
 
     /**

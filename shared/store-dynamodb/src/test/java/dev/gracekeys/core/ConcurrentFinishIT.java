@@ -44,8 +44,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * function container) and a manual {@code rotate} (another container) of the same client at the same
  * moment. Each round holds both at a barrier right after they read the client, so they race from the
  * same version: the rotate against finishSecret's finishing mark (read 2 of the step: both conditional
- * writes, exactly one wins; in every third round the rotate's commit is let through first, so the mark's
- * write fails on it) or against its promotion (read 3: the mark is there, the rotate is refused).
+ * writes, exactly one wins, freely or with either let through first) or against its promotion (read 3:
+ * the mark is there, the rotate is refused). A rotate that lost leaves no stray AWSPENDING.
  * Whoever wins, when the round settles (the refused rotate retried after the finish, as its message
  * says) the token on AWSCURRENT is the client's current token, and every token that was on AWSCURRENT
  * during the round still verifies: no consumer is stranded.
@@ -55,7 +55,7 @@ class ConcurrentFinishIT {
 
     private static final String CLIENT = "GRACE01";
     private static final String SECRET = "gracekeys/GRACE01";
-    private static final int ROUNDS = 12;
+    private static final int ROUNDS = 16;
     private static final Pattern TOKEN = Pattern.compile("\"token\":\"([^\"]+)\"");
 
     @Test
@@ -74,8 +74,7 @@ class ConcurrentFinishIT {
         rotateFunction.rotate(new RotateRequest(CLIENT, null, true, null, SECRET));
 
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        int markRaces = 0;
-        int rotateWonMarkRace = 0;
+        List<String> freeRaceOutcomes = new ArrayList<>();
         try {
             for (int round = 0; round < ROUNDS; round++) {
                 f.clock.advance(f.config.defaultGrace().plusSeconds(1)); // the last round's grace windows are over
@@ -84,17 +83,21 @@ class ConcurrentFinishIT {
                     rotateSecretFunction.run(s, SECRET, t);
                 }
                 List<String> onAwsCurrent = java.util.Collections.synchronizedList(new ArrayList<>(List.of(current(sm))));
+                CountDownLatch marked = new CountDownLatch(1);
+                sm.beforeEach("moveCurrent", marked::countDown); // finishSecret moves the stage right after its mark
                 sm.afterMoveCurrent(() -> onAwsCurrent.add(current(sm)));
-                // Round kinds: the mark's read (2) racing freely; the same with the rotate's commit let
-                // first (the mark's conditional write then fails on the rotate's version); the promotion's read (3).
-                int kind = round % 3;
-                int finishRead = kind == 2 ? 3 : 2;
+                // Round kinds, both held after reading the same version:
+                // 0: the mark's read (2), racing freely;
+                // 1: the same, the rotate's commit let through first: the mark's conditional write fails on it;
+                // 2: the same, the mark let through first: the rotate's conditional write fails on it;
+                // 3: the promotion's read (3), the rotate reading after the mark: it is refused.
+                Kind kind = Kind.values()[round % Kind.values().length];
                 CyclicBarrier together = new CyclicBarrier(2);
                 CountDownLatch finishDone = new CountDownLatch(1);
                 CountDownLatch rotateTried = new CountDownLatch(1);
 
                 Future<Exception> finish = pool.submit(() -> {
-                    gate.holdAt(finishRead, together, kind == 1 ? rotateTried : null);
+                    gate.holdAt(kind == Kind.PROMOTION ? 3 : 2, together, kind == Kind.ROTATE_FIRST ? rotateTried : null);
                     try {
                         rotateSecretFunction.run(Step.FINISH_SECRET, SECRET, t);
                         return null;
@@ -102,67 +105,91 @@ class ConcurrentFinishIT {
                         return e; // a rotate cancelled this rotation first: it refuses, moving nothing
                     } finally {
                         gate.holdAt(0, null, null);
+                        marked.countDown();
                         finishDone.countDown();
                     }
                 });
-                Future<Boolean> rotate = pool.submit(() -> {
-                    gate.holdAt(1, together, null);
+                Future<String> rotate = pool.submit(() -> {
+                    if (kind == Kind.PROMOTION) {
+                        assertTrue(marked.await(30, TimeUnit.SECONDS)); // it reads between the mark and the promotion
+                    }
+                    gate.holdAt(1, together, kind == Kind.MARK_FIRST ? marked : null);
                     try {
                         rotateFunction.rotate(new RotateRequest(CLIENT, null, null, null));
-                        rotateTried.countDown();
-                        return true;
+                        return "committed";
                     } catch (ConcurrentModificationException e) {
-                        rotateTried.countDown();
                         assertTrue(e.retryable());
+                        assertNoStrayPending(sm, t, "after the refused rotate");
+                        rotateTried.countDown();
                         gate.holdAt(0, null, null);
                         assertTrue(finishDone.await(30, TimeUnit.SECONDS));
                         rotateFunction.rotate(new RotateRequest(CLIENT, null, null, null)); // the caller's retry
-                        return false;
+                        return e.getMessage().contains("is finishing since") ? "refused: finishing" : "lost the write";
                     } finally {
                         rotateTried.countDown();
                         gate.holdAt(0, null, null);
                     }
                 });
                 Exception finishRefused = get(finish);
-                boolean rotateFirstTry = get(rotate);
+                String rotateFirstTry = get(rotate);
+                sm.beforeEach("moveCurrent", null);
                 sm.afterMoveCurrent(() -> { });
                 onAwsCurrent.add(current(sm));
+                String at = "round " + round + " (" + kind + ")";
 
-                if (kind == 1) {
-                    assertNotNull(finishRefused, "round " + round + ": the mark lost to the rotate's commit");
-                }
-                if (finishRead == 2) {
-                    markRaces++;
-                    if (finishRefused != null) {
-                        rotateWonMarkRace++;
-                        assertTrue(rotateFirstTry, "round " + round + ": the finish refused only after the rotate won");
-                        assertFalse(sm.stagesOf(SECRET, t).contains(RotationSecret.CURRENT), "moved nothing");
+                switch (kind) {
+                    case FREE -> freeRaceOutcomes.add(rotateFirstTry);
+                    case ROTATE_FIRST -> {
+                        assertEquals("committed", rotateFirstTry, at);
+                        assertNotNull(finishRefused, at + ": the mark lost to the rotate's commit");
+                        assertFalse(sm.stagesOf(SECRET, t).contains(RotationSecret.CURRENT), at + ": moved nothing");
                     }
-                } else {
-                    assertNull(finishRefused, "round " + round + ": the mark was there first");
-                    assertFalse(rotateFirstTry, "round " + round + ": the rotate is refused while the finish runs");
+                    case MARK_FIRST -> {
+                        assertEquals("lost the write", rotateFirstTry, at);
+                        assertNull(finishRefused, at);
+                    }
+                    case PROMOTION -> {
+                        assertEquals("refused: finishing", rotateFirstTry, at);
+                        assertNull(finishRefused, at);
+                    }
+                }
+                if (finishRefused != null) {
+                    assertEquals("committed", rotateFirstTry, at + ": the finish refuses only after the rotate won");
                 }
                 String awsCurrent = current(sm);
                 Verdict now = f.verify(awsCurrent);
-                assertEquals(TokenSlot.CURRENT, now.slot(), "round " + round + ": AWSCURRENT is the current token");
+                assertEquals(TokenSlot.CURRENT, now.slot(), at + ": AWSCURRENT is the current token");
                 for (String token : onAwsCurrent) {
                     Verdict v = f.verify(token);
-                    assertTrue(v.allowed(), "round " + round + ": a token consumers read from AWSCURRENT stops");
+                    assertTrue(v.allowed(), at + ": a token consumers read from AWSCURRENT stops");
                     if (v.slot() == TokenSlot.PREVIOUS) {
                         assertFalse(v.previousExpiresAt().isBefore(f.clock.instant().plus(Duration.ofHours(1))),
-                                "round " + round + ": with at least an hour for cached consumers");
+                                at + ": with at least an hour for cached consumers");
                     }
                 }
-                assertNull(f.core.store().findClient(CLIENT).orElseThrow().pending(), "round " + round);
-                assertEquals(List.of(), f.violations(), "round " + round);
+                assertNull(f.core.store().findClient(CLIENT).orElseThrow().pending(), at);
+                assertNoStrayPending(sm, t, at);
+                assertEquals(List.of(), f.violations(), at);
             }
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(ROUNDS * 2 / 3, markRaces);
-        assertTrue(rotateWonMarkRace >= ROUNDS / 3, "the rounds that let the rotate commit first");
-        // Which write wins the mark race is up to the threads; each outcome is checked above when it occurs.
-        System.out.printf("ConcurrentFinishIT: the rotate won %d of %d mark races%n", rotateWonMarkRace, markRaces);
+        // Which write wins the free race is up to the threads; kinds 1 to 3 force each outcome.
+        System.out.println("ConcurrentFinishIT: free races went " + freeRaceOutcomes);
+    }
+
+    private enum Kind { FREE, ROTATE_FIRST, MARK_FIRST, PROMOTION }
+
+    /**
+     * AWSPENDING only on the rotation in progress ({@code t}), where AWSCURRENT is, or nowhere: one left on
+     * another version blocks the next scheduled rotation ("A previous rotation isn't complete").
+     */
+    private static void assertNoStrayPending(InMemorySecretsManager sm, String t, String at) {
+        for (String version : sm.snapshot().get(SECRET).keySet()) {
+            var stages = sm.stagesOf(SECRET, version);
+            assertTrue(!stages.contains(RotationSecret.PENDING) || stages.contains(RotationSecret.CURRENT)
+                    || version.equals(t), at + ": a stray AWSPENDING on version " + version);
+        }
     }
 
     private static <T> T get(Future<T> f) throws Exception {

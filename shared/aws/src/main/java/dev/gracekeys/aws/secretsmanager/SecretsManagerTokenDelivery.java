@@ -67,6 +67,34 @@ public final class SecretsManagerTokenDelivery implements TokenDelivery {
         }
     }
 
+    @Override
+    public String currentVersion(String secretId) {
+        try {
+            DescribeSecretResponse d = clients.get().describeSecret(r -> r.secretId(secretId));
+            for (Map.Entry<String, List<String>> v : d.versionIdsToStages().entrySet()) {
+                if (v.getValue().contains(CURRENT)) {
+                    return v.getKey();
+                }
+            }
+            return null;
+        } catch (SdkException e) {
+            throw new TokenDeliveryException("could not read secret " + secretId + " (" + code(e) + "); nothing was"
+                    + " rotated. Check that the rotate function may secretsmanager:DescribeSecret on it, then rotate"
+                    + " again", null);
+        }
+    }
+
+    @Override
+    public void discard(String secretId, String versionId) {
+        try {
+            clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(PENDING)
+                    .removeFromVersionId(versionId));
+        } catch (RuntimeException e) {
+            // Best effort: the rotation was not stored and its caller hears why; a label left behind only
+            // delays the next scheduled rotation until it is removed (docs/operations.md, section 11).
+        }
+    }
+
     private static String code(SdkException e) {
         return e instanceof AwsServiceException ase && ase.awsErrorDetails() != null
                 ? ase.awsErrorDetails().errorCode()

@@ -82,10 +82,14 @@ final class RotateOperation {
                             .with("createdAt", r.now()).with("deliveredTo", deliverTo).build()),
                     record(r, null, base, deliverTo));
         } catch (ClientAlreadyExistsException | ConcurrentModificationException e) {
+            discard(deliverTo, staged);
             RotateResult again = replayed(r.requestId(), r.fingerprint(), r.now());
             if (again != null) {
                 return again; // a resend of this very request got there first
             }
+            throw e;
+        } catch (RuntimeException e) {
+            discard(deliverTo, staged);
             throw e;
         }
         rotated(r.clientId(), r.issued().tokenId(), null);
@@ -97,28 +101,25 @@ final class RotateOperation {
 
     private RotateResult rotate(Request r, Duration grace, String deliverTo) {
         String clientId = r.clientId();
-        ClientRecord before = ctx.existing(clientId);
-        if (!before.active()) {
+        ClientRecord read = ctx.existing(clientId);
+        if (!read.active()) {
             throw new ClientInactiveException("client '" + clientId + "' is inactive: reactivate it with set-status"
                     + " {\"clientId\":\"" + clientId + "\",\"active\":true} before rotating");
         }
-        PendingToken pending = before.pending();
+        PendingToken pending = read.pending();
         if (pending != null && pending.isFinishingAt(r.now())) {
-            throw new ConcurrentModificationException("client '" + clientId + "': a scheduled rotation (Secrets Manager"
-                    + " rotation " + pending.rotationId() + (before.deliverTo() == null ? "" : " of secret "
-                    + before.deliverTo()) + ") is finishing since " + Times.format(pending.finishingAt()) + ": it is"
-                    + " moving AWSCURRENT to its token " + pending.ref().tokenId() + ", and a rotate now could leave"
-                    + " consumers reading a token that stops. Nothing was changed. Retry in a minute: describe shows no"
-                    + " pending token once it has finished (a finish that stopped half-way no longer holds a rotate"
-                    + " back after " + Times.format(pending.finishingAt().plus(PendingToken.FINISH_HOLD)) + ")");
+            throw finishing(read, pending, r.now());
         }
+        StringBuilder settled = new StringBuilder();
+        ClientRecord before = pending != null && pending.isFinishing()
+                ? settleStoppedFinish(read, pending, settled) : read;
         String target = deliverTo != null ? deliverTo : before.deliverTo();
         ClientChange change = delivering(
                 RotationRules.rotate(before, r.next(), r.now(), grace, ctx.config.maxPreviousTokens()), target);
         String staged = stage(target, clientId, r.issued());
         TokenRef demoted = change.after().previous().stream()
                 .filter(p -> p.key().equals(before.current().key())).findFirst().orElse(null);
-        String message = message(before, change, demoted);
+        String message = settled + message(before, change, demoted);
         PreviousToken previous = demoted == null ? null : new PreviousToken(demoted.tokenId(), demoted.expiresAt());
         try {
             ctx.changes.apply(change, "rotate", r.now(), List.of(DomainEvent.of(DomainEvent.TOKEN_ROTATED, r.now())
@@ -130,10 +131,14 @@ final class RotateOperation {
                     .build()),
                     record(r, previous, "Rotated. " + message, target));
         } catch (ConcurrentModificationException e) {
+            discard(target, staged);
             RotateResult again = replayed(r.requestId(), r.fingerprint(), r.now());
             if (again != null) {
                 return again; // a resend of this very request got there first
             }
+            throw e;
+        } catch (RuntimeException e) {
+            discard(target, staged);
             throw e;
         }
         rotated(clientId, r.issued().tokenId(), before.current().tokenId());
@@ -167,28 +172,71 @@ final class RotateOperation {
             }
         }
         PendingToken pending = before.pending();
-        if (pending != null && !pending.isFinishing()) {
+        if (pending != null) {
             message.append(" The scheduled rotation in progress (Secrets Manager rotation ").append(pending.rotationId())
                     .append(") was cancelled: its pending token ").append(pending.ref().tokenId())
                     .append(" no longer verifies (it was never the secret's AWSCURRENT value).");
-        } else if (pending != null) {
-            TokenRef inDoubt = change.after().previous().stream().filter(p -> p.key().equals(pending.ref().key()))
-                    .findFirst().orElse(null);
-            message.append(" A scheduled rotation's finish stopped half-way (rotation ").append(pending.rotationId())
-                    .append(", since ").append(Times.format(pending.finishingAt())).append("): its token ")
-                    .append(pending.ref().tokenId()).append(inDoubt == null ? " was revoked at once as well."
-                            : " may be what consumers read, so it keeps working until "
-                            + Times.format(inDoubt.expiresAt()) + " as well.");
         }
         for (TokenRef dropped : change.revoked()) {
-            if (!dropped.key().equals(before.current().key())
-                    && (pending == null || !dropped.key().equals(pending.ref().key()))) {
+            if (!dropped.key().equals(before.current().key())) {
                 message.append(" Older previous token ").append(dropped.tokenId())
                         .append(" was dropped (at most ").append(ctx.config.maxPreviousTokens())
                         .append(" previous token(s) are honoured).");
             }
         }
         return message.toString();
+    }
+
+    // ---- a scheduled rotation finishing meanwhile -------------------------------------------------
+
+    /**
+     * The refusal while a finishSecret may be moving AWSCURRENT (its mark is less than
+     * {@link PendingToken#FINISH_HOLD} old). It says what a retry right after the finish would do.
+     */
+    private ConcurrentModificationException finishing(ClientRecord client, PendingToken pending, Instant now) {
+        String secret = client.deliverTo() == null ? "<the secret>" : client.deliverTo();
+        return new ConcurrentModificationException("client '" + client.clientId() + "': a scheduled rotation"
+                + " (Secrets Manager rotation " + pending.rotationId() + " of secret " + secret + ") is finishing"
+                + " since " + Times.format(pending.finishingAt()) + ": it is moving AWSCURRENT to its token "
+                + pending.ref().tokenId() + ", and a rotate now could leave consumers reading a token that stops."
+                + " Nothing was changed. Retry in a minute: describe shows no pending token once it has finished."
+                + " Then the token it replaces, " + client.current().tokenId() + ", is previous, consumers caching"
+                + " AWSCURRENT may hold it for up to " + SecretRotation.SCHEDULED_MIN_GRACE.toMinutes() + " minutes,"
+                + " and with MAX_PREVIOUS_TOKENS " + ctx.config.maxPreviousTokens() + " a rotate drops the oldest live"
+                + " previous token at once: unless it must stop now, rotate after "
+                + Times.format(now.plus(SecretRotation.SCHEDULED_MIN_GRACE)) + ". A finish that stopped"
+                + " half-way holds a rotate back until " + Times.format(pending.finishingAt().plus(PendingToken.FINISH_HOLD))
+                + " (to end Secrets Manager's retries: aws secretsmanager cancel-rotate-secret --secret-id " + secret
+                + "; to stop every token now: set-status {\"clientId\":\"" + client.clientId() + "\",\"active\":false})");
+    }
+
+    /**
+     * A finish that stopped after its mark, longer ago than the hold: the secret says whether it moved
+     * AWSCURRENT. If it did, consumers read its token: that promotion is completed first (its old token
+     * previous for the default grace window, TokenRotated), and this rotate then rotates the new current
+     * token. If not, nobody read the token, and this rotate cancels it like any pending token.
+     *
+     * @return the client to rotate
+     */
+    private ClientRecord settleStoppedFinish(ClientRecord before, PendingToken pending, StringBuilder note) {
+        String clientId = before.clientId();
+        if (before.deliverTo() == null) {
+            throw new ValidationException("client '" + clientId + "' has a scheduled rotation's token "
+                    + pending.ref().tokenId() + " whose finish stopped half-way, and no delivery secret to tell whether"
+                    + " consumers read it: complete it with rotate-secret's finishSecret for rotation "
+                    + pending.rotationId() + ", then rotate again");
+        }
+        String onCurrent = ctx.delivery.currentVersion(before.deliverTo()); // TokenDeliveryException: nothing changed
+        if (!pending.of(onCurrent)) {
+            LOG.atInfo().setMessage("stopped finish never moved AWSCURRENT: cancelled by rotate")
+                    .addKeyValue("clientId", clientId).addKeyValue("tokenId", pending.ref().tokenId()).log();
+            return before;
+        }
+        SecretRotation.completePromotion(ctx, "rotate", clientId, pending.rotationId(), pending.ref().tokenId());
+        note.append("A scheduled rotation's finish had stopped after moving AWSCURRENT (rotation ")
+                .append(pending.rotationId()).append("): its promotion was completed first, so its token ")
+                .append(pending.ref().tokenId()).append(" became current before this rotation. ");
+        return ctx.existing(clientId);
     }
 
     // ---- resends (requestId) ---------------------------------------------------------------------
@@ -238,8 +286,9 @@ final class RotateOperation {
      * Delivery order, so that a client is never half-rotated and a token never lost:
      * 1. stage the new token as a pending version of the secret (consumers still read the old one);
      *    if this fails, nothing has changed and the caller gets TokenDeliveryException;
-     * 2. store the rotation; if this fails, the pending version is simply never promoted (the next
-     *    rotation stages over it);
+     * 2. store the rotation; if this fails, the pending version is never promoted, and its AWSPENDING
+     *    label is taken off (best effort: Secrets Manager refuses to start a scheduled rotation while
+     *    AWSPENDING is on a version that is not current);
      * 3. promote the pending version to current; if this fails, the rotation stands, the old token
      *    keeps working for its grace window, and the message says how to promote by hand.
      */
@@ -253,6 +302,13 @@ final class RotateOperation {
 
     private String stage(String secretId, String clientId, IssuedToken issued) {
         return secretId == null ? null : ctx.delivery.stage(secretId, clientId, issued);
+    }
+
+    /** The rotation was not stored: its staged version must not keep AWSPENDING (best effort). */
+    private void discard(String secretId, String versionId) {
+        if (secretId != null && versionId != null) {
+            ctx.delivery.discard(secretId, versionId);
+        }
     }
 
     private String promote(String secretId, String versionId) {

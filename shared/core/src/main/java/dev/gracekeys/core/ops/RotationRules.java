@@ -43,31 +43,25 @@ public final class RotationRules {
      * token is revoked at once without taking a place, so neither pushes a live token out.
      *
      * <p>The pending slot: a scheduled rotation in progress is cancelled (its token deleted; it never
-     * reached AWSCURRENT). A pending token whose finish stopped after its mark and more than
-     * {@link PendingToken#FINISH_HOLD} ago is "in doubt" (AWSCURRENT may be on it or still on the
-     * current token, and only Secrets Manager knows which): it is demoted beside the current token with
-     * the same expiry, the two taking one place of the cap. One marked within the hold: the caller refuses.
+     * reached AWSCURRENT). One marked finishing within {@link PendingToken#FINISH_HOLD}: the caller
+     * refuses; one marked earlier: the caller has read that AWSCURRENT is not on it (else it completes
+     * that promotion first), so it is cancelled too.
      */
     public static ClientChange rotate(ClientRecord before, TokenRef next, Instant now, Duration grace, int maxPrevious) {
         List<TokenWrite> writes = new ArrayList<>();
         writes.add(new TokenWrite.Create(next, TokenSlot.CURRENT));
         PendingToken pending = before.pending();
-        TokenRef inDoubt = null;
         if (pending != null) {
             if (pending.isFinishingAt(now)) {
                 // Its finishSecret may be moving AWSCURRENT right now: the caller refuses (retryable).
                 throw new IllegalStateException("a rotate may not change a client whose pending token is finishing");
-            } else if (pending.isFinishing()) {
-                // A finish that stopped between its mark and its promotion: consumers read this token or the
-                // current one (AWSCURRENT moved or not), so both keep the grace window.
-                inDoubt = pending.ref();
-            } else {
-                // A scheduled rotation in progress is cancelled: its token never reached AWSCURRENT (finishSecret
-                // marks it finishing before it moves the stage), so no consumer holds it.
-                writes.add(new TokenWrite.Delete(pending.ref().key()));
             }
+            // A scheduled rotation in progress is cancelled: its token never reached AWSCURRENT (finishSecret
+            // marks it finishing before it moves the stage; for a finish that stopped after its mark the
+            // caller has read that AWSCURRENT is not on it, else it completed that promotion first).
+            writes.add(new TokenWrite.Delete(pending.ref().key()));
         }
-        return demoting(before, next, inDoubt, writes, now, grace, maxPrevious);
+        return demoting(before, next, writes, now, grace, maxPrevious);
     }
 
     /**
@@ -106,7 +100,7 @@ public final class RotationRules {
         TokenRef next = before.pending().ref().expiringAt(null);
         List<TokenWrite> writes = new ArrayList<>();
         writes.add(new TokenWrite.Update(next, TokenSlot.CURRENT));
-        return demoting(before, next, null, writes, now, grace, maxPrevious);
+        return demoting(before, next, writes, now, grace, maxPrevious);
     }
 
     /**
@@ -144,37 +138,28 @@ public final class RotationRules {
     }
 
     /**
-     * {@code next} becomes current, the current token previous (with {@code inDoubt}, a stale finishing
-     * pending token, beside it: one place of the cap for the two); {@code writes} holds next's write already.
+     * {@code next} becomes current, the current token previous; {@code writes} holds next's write already.
      * The pending slot is left empty.
      */
-    private static ClientChange demoting(ClientRecord before, TokenRef next, TokenRef inDoubt,
-                                         List<TokenWrite> writes, Instant now, Duration grace, int maxPrevious) {
-        List<TokenRef> demoted = new ArrayList<>();
-        if (inDoubt != null) {
-            demoted.add(inDoubt.expiringAt(now.plus(grace))); // newer than the current token: first
-        }
-        demoted.add(before.current().expiringAt(now.plus(grace)));
+    private static ClientChange demoting(ClientRecord before, TokenRef next, List<TokenWrite> writes, Instant now,
+                                         Duration grace, int maxPrevious) {
+        TokenRef demoted = before.current().expiringAt(now.plus(grace));
         List<TokenRef> kept = new ArrayList<>();
         List<TokenRef> revoked = new ArrayList<>();
         List<TokenRef> expired = new ArrayList<>();
-        for (TokenRef d : demoted) {
-            if (d.isLiveAt(now)) {
-                kept.add(d);
-                writes.add(new TokenWrite.Update(d, TokenSlot.PREVIOUS));
-            } else {
-                revoked.add(d); // grace 0
-                writes.add(new TokenWrite.Delete(d.key()));
-            }
+        if (demoted.isLiveAt(now)) {
+            kept.add(demoted);
+            writes.add(new TokenWrite.Update(demoted, TokenSlot.PREVIOUS));
+        } else {
+            revoked.add(demoted); // grace 0
+            writes.add(new TokenWrite.Delete(demoted.key()));
         }
-        int places = kept.isEmpty() ? 0 : 1; // the in-doubt pair is one token to its consumers
         for (TokenRef ref : before.previous()) {
             if (!ref.isLiveAt(now)) {
                 expired.add(ref);
                 writes.add(new TokenWrite.Delete(ref.key()));
-            } else if (places < maxPrevious) {
+            } else if (kept.size() < maxPrevious) {
                 kept.add(ref);
-                places++;
             } else {
                 revoked.add(ref); // pushed out of the slot while still live
                 writes.add(new TokenWrite.Delete(ref.key()));

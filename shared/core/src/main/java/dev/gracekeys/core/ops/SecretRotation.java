@@ -8,6 +8,7 @@ import dev.gracekeys.core.events.DomainEvent;
 import dev.gracekeys.core.metrics.Metric;
 import dev.gracekeys.core.model.ClientRecord;
 import dev.gracekeys.core.model.PendingToken;
+import dev.gracekeys.core.model.Times;
 import dev.gracekeys.core.model.TokenRef;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.store.ClientChange;
@@ -272,9 +273,10 @@ public final class SecretRotation {
             }
             if (pending != null && pending.isFinishingAt(now)) {
                 throw new ConcurrentModificationException("client '" + r.clientId() + "': the finish of an earlier"
-                        + " rotation (" + pending.rotationId() + ", since " + pending.finishingAt() + ") may still be"
-                        + " moving AWSCURRENT: nothing was changed; Secrets Manager retries this step (or start the"
-                        + " rotation again after " + pending.finishingAt().plus(PendingToken.FINISH_HOLD) + ")");
+                        + " rotation (" + pending.rotationId() + ", since " + Times.format(pending.finishingAt())
+                        + ") may still be moving AWSCURRENT: nothing was changed; Secrets Manager retries this step"
+                        + " (or start the rotation again after "
+                        + Times.format(pending.finishingAt().plus(PendingToken.FINISH_HOLD)) + ")");
             }
             if (holds(client, key)) {
                 throw new ValidationException("version " + r.t() + " of secret " + r.name() + " holds a token client '"
@@ -363,15 +365,27 @@ public final class SecretRotation {
             Instant now = ctx.now();
             ClientRecord client = ctx.existing(r.clientId());
             PendingToken p = client.pending();
-            if (p == null || !p.of(r.t()) || !p.isLiveAt(now) || !p.ref().tokenId().equals(staged.tokenId())) {
+            boolean ours = p != null && p.of(r.t()) && p.ref().tokenId().equals(staged.tokenId());
+            if (ours && !p.isLiveAt(now)) {
                 throw new ValidationException("the pending token of rotation " + r.t() + " of secret " + r.name()
-                        + " (client '" + r.clientId() + "') is gone (replaced by a later rotation or a rotate, or"
-                        + " expired): start a new rotation (aws secretsmanager rotate-secret --secret-id " + r.name()
-                        + "); AWSCURRENT was not moved");
+                        + " (client '" + r.clientId() + "') expired (" + PendingToken.LIFETIME.toHours() + " h after"
+                        + " setSecret) before finishSecret: AWSCURRENT was not moved. Run setSecret, testSecret and"
+                        + " finishSecret again with this ClientRequestToken (setSecret stages the same token again), or"
+                        + " remove AWSPENDING from version " + r.t() + " and start a new rotation");
+            }
+            if (!ours) {
+                throw new ValidationException("the pending token of rotation " + r.t() + " of secret " + r.name()
+                        + " (client '" + r.clientId() + "') is gone (a rotate cancelled the rotation, or a later"
+                        + " rotation replaced it): AWSCURRENT was not moved. Remove AWSPENDING from version " + r.t()
+                        + " if it still carries it (aws secretsmanager update-secret-version-stage --secret-id "
+                        + r.name() + " --version-stage AWSPENDING --remove-from-version-id " + r.t() + "), then start"
+                        + " a new rotation (aws secretsmanager rotate-secret --secret-id " + r.name() + ")");
             }
             requireNoGraceCutShort(r, client);
             try {
                 ctx.changes.apply(RotationRules.markFinishing(client, now), OPERATION, now, List.of());
+                LOG.atInfo().setMessage("pending token marked finishing").addKeyValue("clientId", r.clientId())
+                        .addKeyValue("tokenId", staged.tokenId()).addKeyValue("rotationId", r.t()).log();
                 return;
             } catch (ConcurrentModificationException e) {
                 if (attempt == ATTEMPTS) {
@@ -424,11 +438,16 @@ public final class SecretRotation {
                 + " with revoke-old {\"clientId\":\"" + r.clientId() + "\",\"ifUnusedForSeconds\":3600}");
     }
 
+    private void promote(String clientId, String t, String tokenId) {
+        completePromotion(ctx, OPERATION, clientId, t, tokenId);
+    }
+
     /**
      * The pending token of rotation {@code t} becomes current (idempotent: done already is fine),
-     * the current token previous for the default grace window; TokenRotated, a Rotations count.
+     * the current token previous for the default grace window; TokenRotated, a Rotations count. Also
+     * what a manual rotate does first when it finds a finish that stopped after moving AWSCURRENT.
      */
-    private void promote(String clientId, String t, String tokenId) {
+    static void completePromotion(OpsContext ctx, String operation, String clientId, String t, String tokenId) {
         for (int attempt = 1; ; attempt++) {
             Instant now = ctx.now();
             ClientRecord before = ctx.existing(clientId);
@@ -449,7 +468,7 @@ public final class SecretRotation {
             TokenRef demoted = change.after().previous().stream()
                     .filter(x -> x.key().equals(before.current().key())).findFirst().orElse(null);
             try {
-                ctx.changes.apply(change, OPERATION, now, List.of(DomainEvent.of(DomainEvent.TOKEN_ROTATED, now)
+                ctx.changes.apply(change, operation, now, List.of(DomainEvent.of(DomainEvent.TOKEN_ROTATED, now)
                         .with("clientId", clientId)
                         .with("tokenId", tokenId)
                         .with("previousTokenId", before.current().tokenId())

@@ -24,6 +24,23 @@ public interface TokenDelivery {
      */
     void promote(String secretId, String versionId);
 
+    /**
+     * The id of the secret's version that carries {@code AWSCURRENT}, or null if none does.
+     *
+     * @throws TokenDeliveryException when the secret cannot be read
+     */
+    default String currentVersion(String secretId) {
+        throw new TokenDeliveryException("token delivery is not configured here", null);
+    }
+
+    /**
+     * Best effort, never throws: takes the pending label off a version {@link #stage} made for a
+     * rotation that was then not stored, so no stray {@code AWSPENDING} is left behind (Secrets
+     * Manager refuses to start a scheduled rotation while one is on a version that is not current).
+     */
+    default void discard(String secretId, String versionId) {
+    }
+
     TokenDelivery NONE = new TokenDelivery() {
         @Override
         public String stage(String secretId, String clientId, IssuedToken token) {

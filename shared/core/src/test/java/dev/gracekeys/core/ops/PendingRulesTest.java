@@ -121,83 +121,18 @@ class PendingRulesTest {
         assertThrows(IllegalStateException.class, () -> RotationRules.rotate(before, ref("m", null), NOW, GRACE, 1));
     }
 
-    // A finish that stopped after its mark, older than the hold: AWSCURRENT is on the pending token or
-    // still on the current one. Both are demoted with the same expiry and take one place of the cap.
+    // A finish that stopped after its mark, older than the hold, whose stage never moved (the operation
+    // reads the secret first, and completes the promotion instead when it did): cancelled like any other.
     @Test
-    void rotate_demotesAStaleFinishingTokenBesideTheCurrentOne_asOnePlaceOfTheCap() {
+    void rotate_dropsAStaleFinishingToken_likeAnyPendingToken() {
         PendingToken p = pending("p", NOW.minus(Duration.ofHours(2)), "T1").finishing(NOW.minus(PendingToken.FINISH_HOLD));
         TokenRef older = ref("o", NOW.plusSeconds(600));
         ClientRecord before = client(ref("a", null), List.of(older), p);
-
-        ClientChange one = RotationRules.rotate(before, ref("m", null), NOW, GRACE, 1);
-        TokenRef inDoubt = p.ref().expiringAt(NOW.plus(GRACE));
-        TokenRef demoted = before.current().expiringAt(NOW.plus(GRACE));
-        assertEquals(List.of(inDoubt, demoted), one.after().previous(), "newest first");
-        assertNull(one.after().pending());
-        assertEquals(List.of(older), one.revoked(), "the cap 1 pushes the older previous token out, not one of the pair");
-        assertTrue(one.tokenWrites().containsAll(List.of(new TokenWrite.Update(inDoubt, TokenSlot.PREVIOUS),
-                new TokenWrite.Update(demoted, TokenSlot.PREVIOUS), new TokenWrite.Delete(older.key()))));
-
-        ClientChange two = RotationRules.rotate(before, ref("m", null), NOW, GRACE, 2);
-        assertEquals(List.of(inDoubt, demoted, older), two.after().previous());
-        assertEquals(List.of(), two.revoked());
-
-        ClientChange zero = RotationRules.rotate(before, ref("m", null), NOW, Duration.ZERO, 1);
-        assertEquals(List.of(older), zero.after().previous(), "grace 0 revokes both at once, taking no place");
-        assertEquals(List.of(p.ref().expiringAt(NOW), before.current().expiringAt(NOW)), zero.revoked());
-    }
-
-    @Test
-    void stagePending_createsThePendingItem_andLeavesCurrentAndPreviousAlone() {
-        ClientRecord before = client(ref("a", null), List.of(ref("o", NOW.plusSeconds(60))), null);
-        PendingToken p = pending("p", NOW, "T1");
-        ClientChange c = RotationRules.stagePending(before, p);
-
-        assertEquals(List.of(new TokenWrite.Create(p.ref(), TokenSlot.PENDING)), c.tokenWrites());
-        assertEquals(p, c.after().pending());
-        assertEquals(before.current(), c.after().current());
-        assertEquals(before.previous(), c.after().previous());
-        assertEquals(6, c.after().version());
-        assertEquals(List.of(), c.revoked());
-        assertEquals(List.of(), c.expired());
-    }
-
-    @Test
-    void stagePending_replacesAnyOtherPendingToken_deletingItsItem() {
-        for (Instant stagedAt : List.of(NOW.minusSeconds(60), NOW.minus(Duration.ofDays(3)))) { // live, expired
-            PendingToken old = pending("old", stagedAt, "T0");
-            ClientRecord before = client(ref("a", null), List.of(), old);
-            PendingToken p = pending("p", NOW, "T1");
-            ClientChange c = RotationRules.stagePending(before, p);
-            assertEquals(List.of(new TokenWrite.Create(p.ref(), TokenSlot.PENDING), new TokenWrite.Delete(old.ref().key())),
-                    c.tokenWrites());
-            assertEquals(p, c.after().pending());
-        }
-    }
-
-    @Test
-    void promotePending_makesItCurrent_andDemotesTheCurrentAsRotateDoes() {
-        TokenRef older = ref("o", NOW.plusSeconds(600));
-        ClientRecord before = client(ref("a", null), List.of(older), pending("p", NOW.minusSeconds(120), "T1"));
-        ClientChange c = RotationRules.promotePending(before, NOW, GRACE, 1);
-
-        TokenRef promoted = before.pending().ref().expiringAt(null);
-        TokenRef demoted = before.current().expiringAt(NOW.plus(GRACE));
-        assertEquals(List.of(new TokenWrite.Update(promoted, TokenSlot.CURRENT),
-                new TokenWrite.Update(demoted, TokenSlot.PREVIOUS), new TokenWrite.Delete(older.key())), c.tokenWrites());
-        assertEquals(promoted, c.after().current());
-        assertNull(c.after().current().expiresAt());
-        assertEquals(List.of(demoted), c.after().previous());
+        ClientChange c = RotationRules.rotate(before, ref("m", null), NOW, GRACE, 1);
         assertNull(c.after().pending());
-        assertEquals(List.of(older), c.revoked(), "the cap (MAX_PREVIOUS_TOKENS 1) pushes the older one out");
-
-        ClientChange two = RotationRules.promotePending(before, NOW, GRACE, 2);
-        assertEquals(List.of(demoted, older), two.after().previous());
-        assertEquals(List.of(), two.revoked());
-
-        ClientChange zero = RotationRules.promotePending(before, NOW, Duration.ZERO, 1);
-        assertEquals(List.of(older), zero.after().previous(), "grace 0 revokes the demoted token at once");
-        assertEquals(List.of(before.current().expiringAt(NOW)), zero.revoked());
+        assertTrue(c.tokenWrites().contains(new TokenWrite.Delete(p.ref().key())));
+        assertEquals(List.of(before.current().expiringAt(NOW.plus(GRACE))), c.after().previous());
+        assertEquals(List.of(older), c.revoked(), "the cap as ever; the pending token is no previous token");
     }
 
     // Every change but rotate (which cancels it) and the staging/promotion drops an expired pending token

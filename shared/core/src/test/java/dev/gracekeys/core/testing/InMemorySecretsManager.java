@@ -31,7 +31,8 @@ import java.util.UUID;
  *       same value again is fine;</li>
  *   <li>UpdateSecretVersionStage refuses a RemoveFromVersionId that does not carry the stage.</li>
  * </ul>
- * Faults: {@link #failNext} makes the next call of one operation fail as the SDK adapter fails
+ * Faults: {@link #failNext} makes the next call of one operation (delivery's stage and currentVersion
+ * included) fail as the SDK adapter fails
  * ({@link TokenDeliveryException}); {@link #afterMoveCurrent} runs after a successful stage move (to
  * fail what follows it); {@link #beforeEach} runs another request's action at the start of a call. For tests only: a hand-written stand-in, never a substitute for the
  * emulator tests of the AWS adapter.
@@ -210,6 +211,7 @@ public final class InMemorySecretsManager implements RotationSecret {
             @Override
             public String stage(String secretId, String clientId, IssuedToken token) {
                 synchronized (InMemorySecretsManager.this) {
+                    called("stage");
                     String id = UUID.randomUUID().toString();
                     put(versions(secretId), id, "{\"clientId\":\"" + clientId + "\",\"tokenId\":\"" + token.tokenId()
                             + "\",\"token\":\"" + token.value() + "\"}");
@@ -222,6 +224,24 @@ public final class InMemorySecretsManager implements RotationSecret {
                 synchronized (InMemorySecretsManager.this) {
                     moveStageByHand(secretId, CURRENT, versionId);
                     versions(secretId).get(versionId).stages().remove(PENDING);
+                }
+            }
+
+            @Override
+            public String currentVersion(String secretId) {
+                synchronized (InMemorySecretsManager.this) {
+                    called("currentVersion");
+                    return versionWith(secretId, CURRENT);
+                }
+            }
+
+            @Override
+            public void discard(String secretId, String versionId) {
+                synchronized (InMemorySecretsManager.this) {
+                    Version v = versions(secretId).get(versionId);
+                    if (v != null) {
+                        v.stages().remove(PENDING);
+                    }
                 }
             }
         };

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -932,11 +933,64 @@ abstract class ScheduledRotationSemantics {
         w.sm.failNext("moveCurrent", 1);
         assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
         w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD));
-        w.sm.failNext("currentVersion", 1);
+        w.sm.failNext("versionWith", 1);
         List<Object> before = w.state();
         assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class,
                 () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)));
         assertEquals(before, w.state());
+    }
+
+    /**
+     * Second review, finding 2: a rotate whose staging took AWSPENDING off the rotation's version, and
+     * whose commit then lost to the mark, puts the label back; the finish, stopped before its move,
+     * can then be retried with the same T. The refusal names the finishing rotation (finding 3a).
+     */
+    @Test
+    void aRotateLosingToTheMark_givesAwsPendingBack_soTheStoppedFinishCanBeRetried() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String next = w.tokenAt(t);
+        w.sm.beforeEach("stage", () -> {
+            w.sm.beforeEach("stage", null);
+            w.sm.failNext("moveCurrent", 1);
+            assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        });
+        ConcurrentModificationException e = assertThrows(ConcurrentModificationException.class,
+                () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)));
+        assertTrue(e.getMessage().contains("is finishing since"), e.getMessage());
+        assertEquals(Set.of(RotationSecret.PENDING), w.sm.stagesOf(SECRET, t), "the label is back on T");
+        assertEquals(w.firstToken, w.current());
+
+        w.step(Step.FINISH_SECRET, t); // Secrets Manager's retry
+        assertEquals(next, w.current());
+        assertEquals(TokenSlot.CURRENT, w.verify(next).slot());
+        assertEquals(List.of(), w.f.violations());
+    }
+
+    /**
+     * A stopped finish whose delivery secret was deleted: nobody reads its AWSCURRENT, so a rotate
+     * cancels the token; delivering to a new secret goes through (to the gone one it is refused).
+     */
+    @Test
+    void aFinishStoppedAfterItsMark_whoseSecretIsGone_isCancelledByARotateToANewSecret() {
+        World w = world();
+        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String next = w.tokenAt(t);
+        Instant markedAt = w.f.clock.instant();
+        w.sm.failNext("moveCurrent", 1);
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        w.sm.deleteSecret(SECRET);
+        w.sm.createSecret("gracekeys/GRACE01-new", null);
+        w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD));
+
+        List<Object> before = w.state();
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class,
+                () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)), "the gone secret");
+        assertEquals(before, w.state());
+        var manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null, "gracekeys/GRACE01-new"));
+        assertEquals(DenyReason.UNKNOWN, w.verify(next).reason());
+        assertEquals(TokenSlot.CURRENT, w.verify(manual.token()).slot());
+        assertEquals(List.of(), w.f.violations());
     }
 
     /**

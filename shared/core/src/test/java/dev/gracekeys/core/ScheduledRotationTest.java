@@ -3,6 +3,7 @@ package dev.gracekeys.core;
 import dev.gracekeys.core.model.ClientRecord;
 import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenSlot;
+import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Requests.StatusRequest;
 import dev.gracekeys.core.ops.RotationSecret;
 import dev.gracekeys.core.ops.SecretRotation.Step;
@@ -70,6 +71,21 @@ class ScheduledRotationTest extends ScheduledRotationSemantics {
         assertEquals(w.f.clock.instant().plus(hours(24)), w.verify(w.firstToken).previousExpiresAt());
         assertEquals(1, w.rotations.size());
         assertEquals(List.of(), w.f.violations());
+    }
+
+    // Second review, finding 1: a rotate whose commit times out may have been stored, so the version it
+    // staged keeps its AWSPENDING label (a resend with the same requestId answers from the record).
+    @Test
+    void aRotateWhoseCommitFailsWithoutAnAnswer_leavesItsStagedVersionAlone() {
+        World w = world();
+        w.sm.beforeEach("stage", () -> w.f.memory.failWith(new StoreUnavailableException("the table is down", null)));
+        assertThrows(StoreUnavailableException.class,
+                () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null)));
+        w.sm.beforeEach("stage", null);
+        w.f.memory.failWith(null);
+        String staged = w.sm.versionWith(SECRET, RotationSecret.PENDING);
+        assertNotNull(staged, "not discarded: the outcome is unknown");
+        assertNotEquals(staged, w.sm.versionWith(SECRET, RotationSecret.CURRENT));
     }
 
     // A failure of the store during setSecret: nothing staged; the retry stages.

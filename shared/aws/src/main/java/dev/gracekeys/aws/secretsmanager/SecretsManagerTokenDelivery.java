@@ -7,6 +7,9 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretResponse;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,7 @@ import java.util.function.Supplier;
  */
 public final class SecretsManagerTokenDelivery implements TokenDelivery {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SecretsManagerTokenDelivery.class);
     static final String PENDING = "AWSPENDING";
     static final String CURRENT = "AWSCURRENT";
 
@@ -61,22 +65,32 @@ public final class SecretsManagerTokenDelivery implements TokenDelivery {
                 clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(CURRENT)
                         .moveToVersionId(versionId).removeFromVersionId(from));
             }
-            clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(PENDING).removeFromVersionId(versionId));
         } catch (SdkException e) {
             throw new TokenDeliveryException(code(e), null);
+        }
+        // Delivered: consumers read the new token. The label's removal is housekeeping: it fails if another
+        // request took the label already, and one left on the AWSCURRENT version blocks nothing, so a
+        // failure here neither turns the delivery into a failed one nor needs a word.
+        try {
+            clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(PENDING)
+                    .removeFromVersionId(versionId));
+        } catch (SdkException e) {
+            // see above
         }
     }
 
     @Override
-    public String currentVersion(String secretId) {
+    public String versionWith(String secretId, String stage) {
         try {
             DescribeSecretResponse d = clients.get().describeSecret(r -> r.secretId(secretId));
             for (Map.Entry<String, List<String>> v : d.versionIdsToStages().entrySet()) {
-                if (v.getValue().contains(CURRENT)) {
+                if (v.getValue().contains(stage)) {
                     return v.getKey();
                 }
             }
             return null;
+        } catch (ResourceNotFoundException e) {
+            return null; // no secret: nobody reads any of its stages
         } catch (SdkException e) {
             throw new TokenDeliveryException("could not read secret " + secretId + " (" + code(e) + "); nothing was"
                     + " rotated. Check that the rotate function may secretsmanager:DescribeSecret on it, then rotate"
@@ -85,13 +99,21 @@ public final class SecretsManagerTokenDelivery implements TokenDelivery {
     }
 
     @Override
-    public void discard(String secretId, String versionId) {
+    public void discard(String secretId, String versionId, String pendingBefore) {
         try {
-            clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(PENDING)
-                    .removeFromVersionId(versionId));
+            if (pendingBefore != null && !pendingBefore.equals(versionId)) {
+                clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(PENDING)
+                        .moveToVersionId(pendingBefore).removeFromVersionId(versionId));
+            } else {
+                clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(PENDING)
+                        .removeFromVersionId(versionId));
+            }
         } catch (RuntimeException e) {
-            // Best effort: the rotation was not stored and its caller hears why; a label left behind only
-            // delays the next scheduled rotation until it is removed (docs/operations.md, section 11).
+            // Best effort: the rotation was not stored and its caller hears why. Say what is left behind.
+            LOG.warn("could not take AWSPENDING off version {} of secret {} ({}): a scheduled rotation of it cannot"
+                    + " start until it is removed: aws secretsmanager update-secret-version-stage --secret-id {}"
+                    + " --version-stage AWSPENDING --remove-from-version-id {}", versionId, secretId,
+                    e instanceof SdkException se ? code(se) : e.getClass().getSimpleName(), secretId, versionId);
         }
     }
 

@@ -181,6 +181,69 @@ abstract class SecretsManagerAdapters {
         assertFalse(e.getMessage().contains(token.value()));
     }
 
+    /** versionWith: the version carrying a stage; null for a stage on no version, and for a missing secret. */
+    @Test
+    void delivery_versionWith_namesTheVersionCarryingAStage_orNullForNoneAndForAMissingSecret() {
+        String secretId = "gracekeys/" + UUID.randomUUID();
+        String current = secrets.createSecret(r -> r.name(secretId)
+                .secretString("{\"clientId\":\"GRACE04\",\"tokenId\":\"gk_old000\",\"token\":\"the-old-token\"}"))
+                .versionId();
+        SecretsManagerTokenDelivery delivery = new SecretsManagerTokenDelivery(() -> secrets);
+        assertEquals(current, delivery.versionWith(secretId, "AWSCURRENT"));
+        assertNull(delivery.versionWith(secretId, "AWSPENDING"));
+        String staged = delivery.stage(secretId, "GRACE04", new SecureTokenGenerator(TokenFormat.defaults()).next());
+        assertEquals(staged, delivery.versionWith(secretId, "AWSPENDING"));
+        assertNull(delivery.versionWith("gracekeys/missing-" + UUID.randomUUID(), "AWSCURRENT"));
+    }
+
+    /**
+     * discard undoes a staging that was not stored: AWSPENDING goes back to the version a scheduled
+     * rotation had it on (the staging took it), or, with none, comes off; AWSCURRENT is untouched.
+     * Never throws, even for a missing secret.
+     */
+    @Test
+    void delivery_discard_givesAwsPendingBackToTheVersionThatHadIt_orTakesItOff() {
+        String secretId = "gracekeys/" + UUID.randomUUID();
+        String old = "{\"clientId\":\"GRACE05\",\"tokenId\":\"gk_old000\",\"token\":\"the-old-token\"}";
+        String current = secrets.createSecret(r -> r.name(secretId).secretString(old)).versionId();
+        String rotation = UUID.randomUUID().toString(); // a scheduled rotation's createSecret
+        secrets.putSecretValue(r -> r.secretId(secretId).clientRequestToken(rotation).versionStages("AWSPENDING")
+                .secretString("{\"clientId\":\"GRACE05\",\"tokenId\":\"gk_new000\",\"token\":\"the-new-token\"}"));
+        SecretsManagerTokenDelivery delivery = new SecretsManagerTokenDelivery(() -> secrets);
+
+        String staged = delivery.stage(secretId, "GRACE05", new SecureTokenGenerator(TokenFormat.defaults()).next());
+        assertEquals(staged, delivery.versionWith(secretId, "AWSPENDING"), "the staging took the label");
+        delivery.discard(secretId, staged, rotation);
+        Map<String, List<String>> stages = secrets.describeSecret(r -> r.secretId(secretId)).versionIdsToStages();
+        assertEquals(List.of("AWSPENDING"), stages.get(rotation), "back on the rotation's version: " + stages);
+        assertTrue(stages.getOrDefault(staged, List.of()).isEmpty(), "off the staged one: " + stages);
+        assertEquals(List.of("AWSCURRENT"), stages.get(current));
+
+        String again = delivery.stage(secretId, "GRACE05", new SecureTokenGenerator(TokenFormat.defaults()).next());
+        delivery.discard(secretId, again, null);
+        stages = secrets.describeSecret(r -> r.secretId(secretId)).versionIdsToStages();
+        assertFalse(stages.values().stream().anyMatch(s -> s.contains("AWSPENDING")), "taken off: " + stages);
+        assertEquals(old, value(secretId, "AWSCURRENT"));
+
+        delivery.discard("gracekeys/missing-" + UUID.randomUUID(), again, null); // best effort: no exception
+    }
+
+    /** promote whose AWSPENDING another request took meanwhile: still delivered, no error. */
+    @Test
+    void delivery_promote_whoseLabelWasTakenMeanwhile_stillDelivers() {
+        String secretId = "gracekeys/" + UUID.randomUUID();
+        secrets.createSecret(r -> r.name(secretId)
+                .secretString("{\"clientId\":\"GRACE06\",\"tokenId\":\"gk_old000\",\"token\":\"the-old-token\"}"));
+        SecretsManagerTokenDelivery delivery = new SecretsManagerTokenDelivery(() -> secrets);
+        IssuedToken token = new SecureTokenGenerator(TokenFormat.defaults()).next();
+        String staged = delivery.stage(secretId, "GRACE06", token);
+        String other = delivery.stage(secretId, "GRACE06", new SecureTokenGenerator(TokenFormat.defaults()).next());
+        assertEquals(other, delivery.versionWith(secretId, "AWSPENDING"));
+
+        delivery.promote(secretId, staged);
+        assertTrue(value(secretId, "AWSCURRENT").contains(token.value()), "delivered");
+    }
+
     private String value(String secretId, String stage) {
         return secrets.getSecretValue(r -> r.secretId(secretId).versionStage(stage)).secretString();
     }

@@ -82,14 +82,11 @@ final class RotateOperation {
                             .with("createdAt", r.now()).with("deliveredTo", deliverTo).build()),
                     record(r, null, base, deliverTo));
         } catch (ClientAlreadyExistsException | ConcurrentModificationException e) {
-            discard(deliverTo, staged);
+            discard(deliverTo, staged, null); // certainly not stored
             RotateResult again = replayed(r.requestId(), r.fingerprint(), r.now());
             if (again != null) {
                 return again; // a resend of this very request got there first
             }
-            throw e;
-        } catch (RuntimeException e) {
-            discard(deliverTo, staged);
             throw e;
         }
         rotated(r.clientId(), r.issued().tokenId(), null);
@@ -116,6 +113,8 @@ final class RotateOperation {
         String target = deliverTo != null ? deliverTo : before.deliverTo();
         ClientChange change = delivering(
                 RotationRules.rotate(before, r.next(), r.now(), grace, ctx.config.maxPreviousTokens()), target);
+        // Only a client with a pending token has a scheduled rotation that needs its label back if this fails.
+        String pendingBefore = before.pending() == null ? null : pendingVersion(target);
         String staged = stage(target, clientId, r.issued());
         TokenRef demoted = change.after().previous().stream()
                 .filter(p -> p.key().equals(before.current().key())).findFirst().orElse(null);
@@ -131,14 +130,15 @@ final class RotateOperation {
                     .build()),
                     record(r, previous, "Rotated. " + message, target));
         } catch (ConcurrentModificationException e) {
-            discard(target, staged);
+            discard(target, staged, pendingBefore); // certainly not stored (a timeout is not: the staging stays)
             RotateResult again = replayed(r.requestId(), r.fingerprint(), r.now());
             if (again != null) {
                 return again; // a resend of this very request got there first
             }
-            throw e;
-        } catch (RuntimeException e) {
-            discard(target, staged);
+            ClientRecord now = ctx.existing(clientId);
+            if (now.pending() != null && now.pending().isFinishingAt(ctx.now())) {
+                throw finishing(now, now.pending(), ctx.now()); // lost to a scheduled rotation's finish: say so
+            }
             throw e;
         }
         rotated(clientId, r.issued().tokenId(), before.current().tokenId());
@@ -220,14 +220,10 @@ final class RotateOperation {
      */
     private ClientRecord settleStoppedFinish(ClientRecord before, PendingToken pending, StringBuilder note) {
         String clientId = before.clientId();
-        if (before.deliverTo() == null) {
-            throw new ValidationException("client '" + clientId + "' has a scheduled rotation's token "
-                    + pending.ref().tokenId() + " whose finish stopped half-way, and no delivery secret to tell whether"
-                    + " consumers read it: complete it with rotate-secret's finishSecret for rotation "
-                    + pending.rotationId() + ", then rotate again");
-        }
-        String onCurrent = ctx.delivery.currentVersion(before.deliverTo()); // TokenDeliveryException: nothing changed
-        if (!pending.of(onCurrent)) {
+        // No delivery secret, or it is gone: nobody reads its AWSCURRENT. TokenDeliveryException: nothing changed.
+        String onCurrent = before.deliverTo() == null ? null
+                : ctx.delivery.versionWith(before.deliverTo(), RotationSecret.CURRENT);
+        if (onCurrent == null || !pending.of(onCurrent)) {
             LOG.atInfo().setMessage("stopped finish never moved AWSCURRENT: cancelled by rotate")
                     .addKeyValue("clientId", clientId).addKeyValue("tokenId", pending.ref().tokenId()).log();
             return before;
@@ -286,9 +282,10 @@ final class RotateOperation {
      * Delivery order, so that a client is never half-rotated and a token never lost:
      * 1. stage the new token as a pending version of the secret (consumers still read the old one);
      *    if this fails, nothing has changed and the caller gets TokenDeliveryException;
-     * 2. store the rotation; if this fails, the pending version is never promoted, and its AWSPENDING
-     *    label is taken off (best effort: Secrets Manager refuses to start a scheduled rotation while
-     *    AWSPENDING is on a version that is not current);
+     * 2. store the rotation; if this fails, the pending version is never promoted, and if it certainly
+     *    failed (a condition, not a timeout) the AWSPENDING label goes back where it was (best effort:
+     *    Secrets Manager refuses to start a scheduled rotation while AWSPENDING is on a version that is
+     *    not current, and a scheduled rotation in progress needs it on its own version);
      * 3. promote the pending version to current; if this fails, the rotation stands, the old token
      *    keeps working for its grace window, and the message says how to promote by hand.
      */
@@ -304,10 +301,18 @@ final class RotateOperation {
         return secretId == null ? null : ctx.delivery.stage(secretId, clientId, issued);
     }
 
-    /** The rotation was not stored: its staged version must not keep AWSPENDING (best effort). */
-    private void discard(String secretId, String versionId) {
+    /**
+     * The version carrying AWSPENDING before this rotation stages its own (which takes the label): a
+     * scheduled rotation's, usually; null if none or no delivery.
+     */
+    private String pendingVersion(String secretId) {
+        return secretId == null ? null : ctx.delivery.versionWith(secretId, RotationSecret.PENDING);
+    }
+
+    /** The rotation was certainly not stored: the secret's labels go back as they were (best effort). */
+    private void discard(String secretId, String versionId, String pendingBefore) {
         if (secretId != null && versionId != null) {
-            ctx.delivery.discard(secretId, versionId);
+            ctx.delivery.discard(secretId, versionId, pendingBefore);
         }
     }
 

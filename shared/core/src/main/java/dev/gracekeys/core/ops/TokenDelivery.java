@@ -25,20 +25,23 @@ public interface TokenDelivery {
     void promote(String secretId, String versionId);
 
     /**
-     * The id of the secret's version that carries {@code AWSCURRENT}, or null if none does.
+     * The id of the secret's version that carries {@code stage} ({@code AWSCURRENT}, {@code AWSPENDING}),
+     * or null if none does, the secret does not exist, or this delivery has no secrets to read (it
+     * refuses to stage; scheduled rotation, the one writer of the stages, needs Secrets Manager).
      *
      * @throws TokenDeliveryException when the secret cannot be read
      */
-    default String currentVersion(String secretId) {
-        throw new TokenDeliveryException("token delivery is not configured here", null);
+    default String versionWith(String secretId, String stage) {
+        return null;
     }
 
     /**
-     * Best effort, never throws: takes the pending label off a version {@link #stage} made for a
-     * rotation that was then not stored, so no stray {@code AWSPENDING} is left behind (Secrets
-     * Manager refuses to start a scheduled rotation while one is on a version that is not current).
+     * Best effort, never throws: undoes {@link #stage} for a rotation that was certainly not stored,
+     * so no stray {@code AWSPENDING} is left behind (Secrets Manager refuses to start a scheduled
+     * rotation while one is on a version that is not current): the label goes back to
+     * {@code pendingBefore}, the version that carried it before the staging took it, or is removed.
      */
-    default void discard(String secretId, String versionId) {
+    default void discard(String secretId, String versionId, String pendingBefore) {
     }
 
     TokenDelivery NONE = new TokenDelivery() {

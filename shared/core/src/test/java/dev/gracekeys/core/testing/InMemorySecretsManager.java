@@ -31,7 +31,7 @@ import java.util.UUID;
  *       same value again is fine;</li>
  *   <li>UpdateSecretVersionStage refuses a RemoveFromVersionId that does not carry the stage.</li>
  * </ul>
- * Faults: {@link #failNext} makes the next call of one operation (delivery's stage and currentVersion
+ * Faults: {@link #failNext} makes the next call of one operation (delivery's stage, versionWith and discard
  * included) fail as the SDK adapter fails
  * ({@link TokenDeliveryException}); {@link #afterMoveCurrent} runs after a successful stage move (to
  * fail what follows it); {@link #beforeEach} runs another request's action at the start of a call. For tests only: a hand-written stand-in, never a substitute for the
@@ -99,6 +99,11 @@ public final class InMemorySecretsManager implements RotationSecret {
     public synchronized Set<String> stagesOf(String secretId, String versionId) {
         Version v = versions(secretId).get(versionId);
         return v == null ? Set.of() : Set.copyOf(v.stages());
+    }
+
+    /** As delete-secret (forced, no recovery window): the secret and its versions are gone. */
+    public synchronized void deleteSecret(String name) {
+        secrets.remove(name);
     }
 
     /** As an operator's update-secret-version-stage: moves (or, with {@code to} null, removes) a stage. */
@@ -212,6 +217,10 @@ public final class InMemorySecretsManager implements RotationSecret {
             public String stage(String secretId, String clientId, IssuedToken token) {
                 synchronized (InMemorySecretsManager.this) {
                     called("stage");
+                    if (nameOf(secretId) == null) {
+                        throw new TokenDeliveryException("could not write the new token to secret " + secretId
+                                + " (ResourceNotFoundException); nothing was rotated", null);
+                    }
                     String id = UUID.randomUUID().toString();
                     put(versions(secretId), id, "{\"clientId\":\"" + clientId + "\",\"tokenId\":\"" + token.tokenId()
                             + "\",\"token\":\"" + token.value() + "\"}");
@@ -228,19 +237,27 @@ public final class InMemorySecretsManager implements RotationSecret {
             }
 
             @Override
-            public String currentVersion(String secretId) {
+            public String versionWith(String secretId, String stage) {
                 synchronized (InMemorySecretsManager.this) {
-                    called("currentVersion");
-                    return versionWith(secretId, CURRENT);
+                    called("versionWith");
+                    return nameOf(secretId) == null ? null : InMemorySecretsManager.this.versionWith(secretId, stage);
                 }
             }
 
             @Override
-            public void discard(String secretId, String versionId) {
+            public void discard(String secretId, String versionId, String pendingBefore) {
                 synchronized (InMemorySecretsManager.this) {
+                    try {
+                        called("discard");
+                    } catch (TokenDeliveryException e) {
+                        return; // best effort, as the adapter
+                    }
                     Version v = versions(secretId).get(versionId);
                     if (v != null) {
                         v.stages().remove(PENDING);
+                    }
+                    if (pendingBefore != null && versions(secretId).containsKey(pendingBefore)) {
+                        label(versions(secretId), pendingBefore, PENDING);
                     }
                 }
             }

@@ -135,9 +135,11 @@ final class RotateOperation {
             if (again != null) {
                 return again; // a resend of this very request got there first
             }
-            ClientRecord now = ctx.existing(clientId);
-            if (now.pending() != null && now.pending().isFinishingAt(ctx.now())) {
-                throw finishing(now, now.pending(), ctx.now()); // lost to a scheduled rotation's finish: say so
+            if (before.pending() != null) { // a scheduled rotation was in progress: did its finish win?
+                ClientRecord now = ctx.existing(clientId);
+                if (now.pending() != null && now.pending().isFinishingAt(ctx.now())) {
+                    throw finishing(now, now.pending(), ctx.now()); // lost to a scheduled rotation's finish: say so
+                }
             }
             throw e;
         }

@@ -940,6 +940,18 @@ abstract class ScheduledRotationSemantics {
         assertEquals(before, w.state());
     }
 
+    /** A create with delivery for a client that exists: refused, and its staged version gives AWSPENDING up. */
+    @Test
+    void aCreateOfAnExistingClientWithDelivery_isRefused_andLeavesNoStrayAwsPending() {
+        World w = world();
+        int staged = w.sm.calls("stage");
+        assertThrows(ClientAlreadyExistsException.class,
+                () -> w.core.tokens().rotate(new RotateRequest(CLIENT, null, true, null, SECRET)));
+        assertNull(w.sm.versionWith(SECRET, RotationSecret.PENDING), "no version left AWSPENDING");
+        assertEquals(staged + 1, w.sm.calls("stage"), "it had staged one");
+        assertEquals(w.firstToken, w.current());
+    }
+
     /**
      * Second review, finding 2: a rotate whose staging took AWSPENDING off the rotation's version, and
      * whose commit then lost to the mark, puts the label back; the finish, stopped before its move,

@@ -940,6 +940,52 @@ abstract class ScheduledRotationSemantics {
         assertEquals(before, w.state());
     }
 
+    /**
+     * A rotate with delivery whose call ends between its commit and its promotion (the function timed
+     * out; the caller never got the answer): consumers still read the old token. The caller's resend
+     * with the same requestId answers the same token and finishes the delivery, so nobody is left on a
+     * token that stops when its grace ends; a second resend changes nothing.
+     */
+    @Test
+    void aResendOfARotateThatEndedBeforeItsPromotion_finishesTheDelivery() {
+        World w = world();
+        w.sm.beforeEach("promote", () -> {
+            w.sm.beforeEach("promote", null);
+            throw new IllegalStateException("the function timed out");
+        });
+        RotateRequest request = new RotateRequest(CLIENT, null, null, null, null, "resend-1");
+        assertThrows(IllegalStateException.class, () -> w.core.tokens().rotate(request));
+        assertEquals(w.firstToken, w.current(), "stored, not delivered");
+
+        var resent = w.core.tokens().rotate(request);
+        assertEquals(resent.token(), w.current(), "delivered by the resend");
+        assertEquals(TokenSlot.CURRENT, w.verify(resent.token()).slot());
+        assertTrue(resent.message().contains("Only its delivery was finished now"), resent.message());
+        assertFalse(resent.message().contains(resent.token()), "never a token in a message");
+        assertEquals(1, w.rotations.size(), "rotated once");
+
+        List<Object> delivered = w.state();
+        var again = w.core.tokens().rotate(request);
+        assertEquals(resent.token(), again.token());
+        assertFalse(again.message().contains("delivery was finished"), again.message());
+        assertEquals(delivered, w.state());
+    }
+
+    /** A resend after a later rotation replaced the token: AWSCURRENT stays with the later one. */
+    @Test
+    void aResendAfterALaterRotation_leavesAwsCurrentToThatRotation() {
+        World w = world();
+        w.sm.beforeEach("promote", () -> {
+            w.sm.beforeEach("promote", null);
+            throw new IllegalStateException("the function timed out");
+        });
+        RotateRequest request = new RotateRequest(CLIENT, 7200L, null, null, null, "resend-2");
+        assertThrows(IllegalStateException.class, () -> w.core.tokens().rotate(request));
+        var later = w.core.tokens().rotate(new RotateRequest(CLIENT, 7200L, null, null));
+        w.core.tokens().rotate(request);
+        assertEquals(later.token(), w.current());
+    }
+
     /** A create with delivery for a client that exists: refused, and its staged version gives AWSPENDING up. */
     @Test
     void aCreateOfAnExistingClientWithDelivery_isRefused_andLeavesNoStrayAwsPending() {

@@ -80,7 +80,7 @@ final class RotateOperation {
                     DomainEvent.of(DomainEvent.CLIENT_CREATED, r.now())
                             .with("clientId", r.clientId()).with("tokenId", r.issued().tokenId())
                             .with("createdAt", r.now()).with("deliveredTo", deliverTo).build()),
-                    record(r, null, base, deliverTo));
+                    record(r, null, base, deliverTo, staged));
         } catch (ClientAlreadyExistsException | ConcurrentModificationException e) {
             discard(deliverTo, staged, null); // certainly not stored
             RotateResult again = replayed(r.requestId(), r.fingerprint(), r.now());
@@ -128,7 +128,7 @@ final class RotateOperation {
                     .with("previousExpiresAt", demoted == null ? r.now() : demoted.expiresAt())
                     .with("rotatedAt", r.now())
                     .build()),
-                    record(r, previous, "Rotated. " + message, target));
+                    record(r, previous, "Rotated. " + message, target, staged));
         } catch (ConcurrentModificationException e) {
             discard(target, staged, pendingBefore); // certainly not stored (a timeout is not: the staging stays)
             RotateResult again = replayed(r.requestId(), r.fingerprint(), r.now());
@@ -253,12 +253,52 @@ final class RotateOperation {
         }
         PreviousToken previous = f.containsKey("previousTokenId")
                 ? new PreviousToken(f.get("previousTokenId"), Instant.parse(f.get("previousExpiresAt"))) : null;
+        String delivery = f.containsKey("deliveredTo") && f.containsKey("stagedVersion")
+                ? finishDelivery(f.get("clientId"), f.get("tokenId"), f.get("deliveredTo"), f.get("stagedVersion")) : "";
         return new RotateResult(f.get("clientId"), token, f.get("tokenId"), Instant.parse(f.get("createdAt")), previous,
-                String.format(OpsContext.REPLAYED, Times.format(r.recordedAt())) + f.get("message"),
+                String.format(OpsContext.REPLAYED, Times.format(r.recordedAt())) + delivery + f.get("message"),
                 f.get("deliveredTo"));
     }
 
-    private Replay record(Request r, PreviousToken previous, String message, String deliveredTo) {
+    /**
+     * A resend of a rotate whose first answer was lost may find the rotation stored but its token never
+     * made current in the secret (the call ended between the commit and the promotion, or the commit's
+     * answer timed out): consumers would keep reading the old token until its grace ends. If the token is
+     * still the client's current one, its staged version is made current now. Idempotent.
+     */
+    private String finishDelivery(String clientId, String tokenId, String secretId, String versionId) {
+        try {
+            if (versionId.equals(ctx.delivery.versionWith(secretId, RotationSecret.CURRENT))) {
+                return ""; // delivered
+            }
+            ClientRecord client = ctx.store.findClient(clientId).orElse(null);
+            if (client == null || !client.current().tokenId().equals(tokenId)) {
+                return ""; // a later rotation replaced the token: AWSCURRENT is that one's business
+            }
+            ctx.delivery.promote(secretId, versionId);
+            return "Only its delivery was finished now: its token had not reached secret " + secretId + " (the first"
+                    + " call ended before it made it current), and is now the secret's current version. ";
+        } catch (TokenDeliveryException e) {
+            if (versionId.equals(safeVersionWith(secretId))) {
+                return ""; // another call delivered it meanwhile
+            }
+            return "Its token may not have reached secret " + secretId + " (" + e.getMessage() + "): make it current"
+                    + " with aws secretsmanager update-secret-version-stage --secret-id " + secretId + " --version-stage"
+                    + " AWSCURRENT --move-to-version-id " + versionId + " --remove-from-version-id <the AWSCURRENT"
+                    + " version id>. ";
+        }
+    }
+
+    private String safeVersionWith(String secretId) {
+        try {
+            return ctx.delivery.versionWith(secretId, RotationSecret.CURRENT);
+        } catch (TokenDeliveryException e) {
+            return null;
+        }
+    }
+
+    private Replay record(Request r, PreviousToken previous, String message, String deliveredTo,
+                          String stagedVersion) {
         if (r.requestId() == null) {
             return null;
         }
@@ -274,6 +314,9 @@ final class RotateOperation {
         f.put("message", message.strip());
         if (deliveredTo != null) {
             f.put("deliveredTo", deliveredTo);
+        }
+        if (stagedVersion != null) {
+            f.put("stagedVersion", stagedVersion); // a version id: the resend finishes a delivery left half-done
         }
         return new Replay(r.requestId(), r.fingerprint(), r.now(), f);
     }

@@ -231,6 +231,7 @@ public final class InMemorySecretsManager implements RotationSecret {
             @Override
             public void promote(String secretId, String versionId) {
                 synchronized (InMemorySecretsManager.this) {
+                    called("promote");
                     moveStageByHand(secretId, CURRENT, versionId);
                     versions(secretId).get(versionId).stages().remove(PENDING);
                 }

@@ -90,6 +90,11 @@ abstract class ScheduledRotationSemantics {
             return rotation(Step.values());
         }
 
+        /** A new rotation through testSecret, ready for finishSecret; returns its rotation token. */
+        String readyToFinish() {
+            return rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        }
+
         /** The token a consumer reading AWSCURRENT gets now. */
         String current() {
             return tokenOf(sm.currentValue(SECRET));
@@ -257,12 +262,10 @@ abstract class ScheduledRotationSemantics {
     @Test
     void finishSecret_whoseStageMoveFails_promotesNothing_andItsRetryFinishes() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String next = w.tokenAt(t);
         var secretBefore = w.sm.snapshot();
-        Instant markedAt = w.f.clock.instant();
-        w.sm.failNext("moveCurrent", 1);
-        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        Instant markedAt = finishFailingAtTheMove(w, t);
         assertEquals(secretBefore, w.sm.snapshot(), "AWSCURRENT not moved");
         assertEquals(w.firstToken, w.current());
         assertEquals(TokenSlot.CURRENT, w.verify(w.firstToken).slot());
@@ -285,7 +288,7 @@ abstract class ScheduledRotationSemantics {
     @Test
     void stageMovedButPromotionLost_bothVerify_noGraceClock_andTheRetriedFinishCompletesIt() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         w.sm.moveStageByHand(SECRET, RotationSecret.CURRENT, t); // what a finishSecret dying after the move leaves
 
         String next = w.current();
@@ -306,7 +309,7 @@ abstract class ScheduledRotationSemantics {
     @Test
     void stageMovedButPromotionLost_theNextRotationsFirstStepCompletesIt() {
         World w = world();
-        String t1 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t1 = w.readyToFinish();
         w.sm.moveStageByHand(SECRET, RotationSecret.CURRENT, t1);
         String second = w.current();
 
@@ -545,7 +548,7 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aFinishedRotationWhosePendingTokenWasLost_isReported_withTheCommandToMoveAwsCurrentBack() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         w.sm.moveStageByHand(SECRET, RotationSecret.CURRENT, t); // finishSecret died after the move
         w.f.clock.advance(hours(25));
         w.core.tokens().setStatus(new StatusRequest(CLIENT, false, null)); // drops the expired pending token
@@ -634,7 +637,7 @@ abstract class ScheduledRotationSemantics {
     @Test
     void finishSecret_refusesWhenThePendingSlotHoldsAnotherRotation_andDoesNotMoveAwsCurrent() {
         World w = world();
-        String t1 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t1 = w.readyToFinish();
         w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, null);
         String t2 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET);
         String second = w.tokenAt(t2);
@@ -651,7 +654,7 @@ abstract class ScheduledRotationSemantics {
     @Test
     void finishSecret_refusesAnExpiredPendingToken_andDoesNotMoveAwsCurrent() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         w.f.clock.advance(hours(24));
         List<Object> before = w.state();
         ValidationException e = assertThrows(ValidationException.class, () -> w.step(Step.FINISH_SECRET, t));
@@ -671,7 +674,7 @@ abstract class ScheduledRotationSemantics {
     @Test
     void manualRotate_beforeFinishSecret_cancelsTheScheduledRotation_itsTokenStopsAtOnce_andTheStaleFinishMovesNothing() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String pending = w.tokenAt(t);
         String pendingId = w.verify(pending).tokenId();
         var rotated = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null));
@@ -715,13 +718,9 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aFinishThatDiesAfterTheStageMoved_keepsTheNewTokenVerifyingForWeeks_throughOtherChanges_untilAStepCompletesIt() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String next = w.tokenAt(t);
-        w.sm.afterMoveCurrent(() -> {
-            throw new dev.gracekeys.core.ops.TokenDeliveryException("the function timed out", null);
-        });
-        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
-        w.sm.afterMoveCurrent(() -> { });
+        finishDyingAfterTheMove(w, t);
         assertEquals(next, w.current(), "consumers read the new token now");
 
         for (int day = 1; day <= 30; day++) {
@@ -769,7 +768,7 @@ abstract class ScheduledRotationSemantics {
     private void manualRotateDuringTheFinish(String moment) {
         {
             World w = world();
-            String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+            String t = w.readyToFinish();
             String next = w.tokenAt(t);
             List<ConcurrentModificationException> refused = new ArrayList<>();
             Runnable manualRotate = () -> {
@@ -822,7 +821,7 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aManualRotateCommittingJustBeforeTheMark_cancelsTheRotation_andTheFinishMovesNothing() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String next = w.tokenAt(t);
         int[] values = {0};
         String[] manual = new String[1];
@@ -850,11 +849,9 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aFinishStoppedAfterItsMark_beforeTheMove_holdsARotateBackFor15Minutes_thenTheRotateCancelsIt() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String next = w.tokenAt(t);
-        Instant markedAt = w.f.clock.instant();
-        w.sm.failNext("moveCurrent", 1);
-        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        Instant markedAt = finishFailingAtTheMove(w, t);
         assertEquals(w.firstToken, w.current());
         rotateRefusedUntilTheHoldEnds(w, markedAt);
 
@@ -880,14 +877,10 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aFinishStoppedAfterItsMark_afterTheMove_holdsARotateBackFor15Minutes_thenTheRotateCompletesItFirst() {
         World w = new World(c -> c.withMaxPreviousTokens(2));
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String next = w.tokenAt(t);
         Instant markedAt = w.f.clock.instant();
-        w.sm.afterMoveCurrent(() -> {
-            throw new dev.gracekeys.core.ops.TokenDeliveryException("the function timed out", null);
-        });
-        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
-        w.sm.afterMoveCurrent(() -> { });
+        finishDyingAfterTheMove(w, t);
         assertEquals(next, w.current(), "consumers read the pending token");
         rotateRefusedUntilTheHoldEnds(w, markedAt);
 
@@ -914,6 +907,23 @@ abstract class ScheduledRotationSemantics {
         assertEquals(settled, w.state(), "the late steps move nothing");
     }
 
+    /** finishSecret whose stage move fails: the mark is written, AWSCURRENT not moved. Answers the mark's time. */
+    private static Instant finishFailingAtTheMove(World w, String t) {
+        Instant markedAt = w.f.clock.instant();
+        w.sm.failNext("moveCurrent", 1);
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        return markedAt;
+    }
+
+    /** finishSecret that dies right after moving AWSCURRENT (the function timed out): no promotion. */
+    private static void finishDyingAfterTheMove(World w, String t) {
+        w.sm.afterMoveCurrent(() -> {
+            throw new dev.gracekeys.core.ops.TokenDeliveryException("the function timed out", null);
+        });
+        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        w.sm.afterMoveCurrent(() -> { });
+    }
+
     /** Within FINISH_HOLD of the mark a rotate is refused, changing nothing; then the clock is at the hold's end. */
     private static void rotateRefusedUntilTheHoldEnds(World w, Instant markedAt) {
         w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD).minusSeconds(1));
@@ -928,10 +938,8 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aFinishStoppedAfterItsMark_whenTheSecretCannotBeRead_theRotateRefuses_changingNothing() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
-        Instant markedAt = w.f.clock.instant();
-        w.sm.failNext("moveCurrent", 1);
-        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        String t = w.readyToFinish();
+        Instant markedAt = finishFailingAtTheMove(w, t);
         w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD));
         w.sm.failNext("versionWith", 1);
         List<Object> before = w.state();
@@ -949,8 +957,7 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aResendOfARotateThatEndedBeforeItsPromotion_finishesTheDelivery() {
         World w = world();
-        w.sm.beforeEach("promote", () -> {
-            w.sm.beforeEach("promote", null);
+        w.sm.onceBefore("promote", () -> {
             throw new IllegalStateException("the function timed out");
         });
         RotateRequest request = new RotateRequest(CLIENT, null, null, null, null, "resend-1");
@@ -975,8 +982,7 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aResendAfterALaterRotation_leavesAwsCurrentToThatRotation() {
         World w = world();
-        w.sm.beforeEach("promote", () -> {
-            w.sm.beforeEach("promote", null);
+        w.sm.onceBefore("promote", () -> {
             throw new IllegalStateException("the function timed out");
         });
         RotateRequest request = new RotateRequest(CLIENT, 7200L, null, null, null, "resend-2");
@@ -1006,10 +1012,9 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aRotateLosingToTheMark_givesAwsPendingBack_soTheStoppedFinishCanBeRetried() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String next = w.tokenAt(t);
-        w.sm.beforeEach("stage", () -> {
-            w.sm.beforeEach("stage", null);
+        w.sm.onceBefore("stage", () -> {
             w.sm.failNext("moveCurrent", 1);
             assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
         });
@@ -1032,11 +1037,9 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aFinishStoppedAfterItsMark_whoseSecretIsGone_isCancelledByARotateToANewSecret() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String next = w.tokenAt(t);
-        Instant markedAt = w.f.clock.instant();
-        w.sm.failNext("moveCurrent", 1);
-        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t));
+        Instant markedAt = finishFailingAtTheMove(w, t);
         w.sm.deleteSecret(SECRET);
         w.sm.createSecret("gracekeys/GRACE01-new", null);
         w.f.clock.set(markedAt.plus(dev.gracekeys.core.model.PendingToken.FINISH_HOLD));
@@ -1059,10 +1062,9 @@ abstract class ScheduledRotationSemantics {
     @Test
     void aRotateWhoseCommitLosesToTheMark_leavesNoStrayAwsPending_andTheFinishCompletes() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String next = w.tokenAt(t);
-        w.sm.beforeEach("stage", () -> {
-            w.sm.beforeEach("stage", null);
+        w.sm.onceBefore("stage", () -> {
             w.step(Step.FINISH_SECRET, t); // the whole finish, between the rotate's read and its commit
         });
         ConcurrentModificationException e = assertThrows(ConcurrentModificationException.class,
@@ -1087,11 +1089,9 @@ abstract class ScheduledRotationSemantics {
     @Test
     void theNextRotationsSetSecret_waitsOutAFreshFinishingMark_andReplacesAStaleOne() {
         World w = world();
-        String t1 = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t1 = w.readyToFinish();
         String first = w.tokenAt(t1);
-        Instant markedAt = w.f.clock.instant();
-        w.sm.failNext("moveCurrent", 1);
-        assertThrows(dev.gracekeys.core.ops.TokenDeliveryException.class, () -> w.step(Step.FINISH_SECRET, t1));
+        Instant markedAt = finishFailingAtTheMove(w, t1);
         w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, null); // an operator clears the failed rotation
 
         String t2 = w.rotation(Step.CREATE_SECRET);
@@ -1170,7 +1170,7 @@ abstract class ScheduledRotationSemantics {
         String manual = w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null, SECRET)).token();
         Instant graceEnds = w.verify(w.firstToken).previousExpiresAt();
         w.f.clock.advance(Duration.ofMinutes(1));
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         GraceKeys capOne = w.coreWith(c -> c.withMaxPreviousTokens(1));
         List<Object> before = w.state();
 
@@ -1205,7 +1205,7 @@ abstract class ScheduledRotationSemantics {
         World w = new World(c -> c.withMaxPreviousTokens(2));
         w.core.tokens().rotate(new RotateRequest(CLIENT, null, null, null, SECRET));
         w.f.clock.advance(Duration.ofMinutes(1));
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         w.sm.moveStageByHand(SECRET, RotationSecret.CURRENT, t); // finishSecret died after the move
         GraceKeys capOne = w.coreWith(c -> c.withMaxPreviousTokens(1));
         capOne.secretRotation().run(Step.FINISH_SECRET, SECRET, t);

@@ -51,7 +51,7 @@ class ScheduledRotationTest extends ScheduledRotationSemantics {
     @Test
     void finishSecret_whosePromotionFailsAfterTheStageMoved_leavesBothVerifying_andItsRetryCompletes() {
         World w = world();
-        String t = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET);
+        String t = w.readyToFinish();
         String next = w.tokenAt(t);
         w.sm.afterMoveCurrent(() -> w.f.memory.failWith(new StoreUnavailableException("the table is down", null)));
 
@@ -250,7 +250,7 @@ class ScheduledRotationTest extends ScheduledRotationSemantics {
         plan.put(4 * day, () -> t[1] = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET));
         plan.put(5 * day, () -> w.sm.moveStageByHand(SECRET, RotationSecret.PENDING, null));
         // Rotation 3: finishSecret moves the stage, its promotion fails; Secrets Manager retries an hour later.
-        plan.put(6 * day, () -> t[2] = w.rotation(Step.CREATE_SECRET, Step.SET_SECRET, Step.TEST_SECRET));
+        plan.put(6 * day, () -> t[2] = w.readyToFinish());
         plan.put(6 * day + 1, () -> {
             w.sm.afterMoveCurrent(() -> w.f.memory.failWith(new StoreUnavailableException("blip", null)));
             assertThrows(StoreUnavailableException.class, () -> w.step(Step.FINISH_SECRET, t[2]));

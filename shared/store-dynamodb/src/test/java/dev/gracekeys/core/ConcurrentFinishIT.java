@@ -1,19 +1,15 @@
 package dev.gracekeys.core;
 
 import dev.gracekeys.core.model.ClientRecord;
-import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.RotationSecret;
 import dev.gracekeys.core.ops.SecretRotation;
 import dev.gracekeys.core.ops.SecretRotation.Step;
 import dev.gracekeys.core.ops.TokenService;
-import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
-import dev.gracekeys.core.store.Replay;
 import dev.gracekeys.core.testing.Fixture;
 import dev.gracekeys.core.testing.InMemorySecretsManager;
-import dev.gracekeys.core.token.TokenKey;
 import dev.gracekeys.core.verify.Verdict;
 import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
 import dev.gracekeys.store.dynamodb.testing.TestTable;
@@ -21,11 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -216,14 +209,13 @@ class ConcurrentFinishIT {
      * Delegates to the real store; a thread that set {@link #holdAt} waits at the barrier after its
      * n-th read of a client (counted per thread), so two requests race from the same version.
      */
-    private static final class GateStore implements ClientStore {
-        private final ClientStore delegate;
+    private static final class GateStore extends DelegatingClientStore {
         private final ThreadLocal<int[]> reads = ThreadLocal.withInitial(() -> new int[2]);
         private final ThreadLocal<CyclicBarrier> barrier = new ThreadLocal<>();
         private final ThreadLocal<CountDownLatch> then = new ThreadLocal<>();
 
         GateStore(ClientStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         /**
@@ -239,7 +231,7 @@ class ConcurrentFinishIT {
 
         @Override
         public Optional<ClientRecord> findClient(String clientId) {
-            Optional<ClientRecord> read = delegate.findClient(clientId);
+            Optional<ClientRecord> read = super.findClient(clientId);
             int[] r = reads.get();
             CyclicBarrier b = barrier.get();
             if (b != null && ++r[0] == r[1]) {
@@ -254,46 +246,6 @@ class ConcurrentFinishIT {
                 }
             }
             return read;
-        }
-
-        @Override
-        public void apply(ClientChange change, Replay replay) {
-            delegate.apply(change, replay);
-        }
-
-        @Override
-        public Optional<Replay> findReplay(String requestId) {
-            return delegate.findReplay(requestId);
-        }
-
-        @Override
-        public void apply(ClientChange change) {
-            delegate.apply(change);
-        }
-
-        @Override
-        public void applyAll(List<ClientChange> changes) {
-            delegate.applyAll(changes);
-        }
-
-        @Override
-        public Map<TokenKey, TokenRecord> findTokens(Collection<TokenKey> keys) {
-            return delegate.findTokens(keys);
-        }
-
-        @Override
-        public ClientPage listClients(int limit, String afterClientId) {
-            return delegate.listClients(limit, afterClientId);
-        }
-
-        @Override
-        public List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until) {
-            return delegate.findPreviousTokensExpiring(after, until);
-        }
-
-        @Override
-        public boolean deleteExpiredOrphan(ExpiringToken token, Instant now) {
-            return delegate.deleteExpiredOrphan(token, now);
         }
     }
 }

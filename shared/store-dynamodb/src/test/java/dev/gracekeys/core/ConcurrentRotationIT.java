@@ -1,12 +1,9 @@
 package dev.gracekeys.core;
 
 import dev.gracekeys.core.model.ClientRecord;
-import dev.gracekeys.core.model.TokenRecord;
 import dev.gracekeys.core.model.TokenSlot;
 import dev.gracekeys.core.ops.TokenService;
-import dev.gracekeys.core.store.ClientChange;
 import dev.gracekeys.core.store.ClientStore;
-import dev.gracekeys.core.token.TokenKey;
 import dev.gracekeys.core.ops.Requests.RotateRequest;
 import dev.gracekeys.core.ops.Results.RotateResult;
 import dev.gracekeys.store.dynamodb.testing.DynamoDbLocalExtension;
@@ -15,10 +12,7 @@ import dev.gracekeys.store.dynamodb.testing.TestTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Map;
 import java.util.Optional;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -99,12 +93,11 @@ class ConcurrentRotationIT {
     }
 
     /** Delegates to the real store; while armed, each client read waits for the others. */
-    private static final class ReadBarrierStore implements ClientStore {
-        private final ClientStore delegate;
+    private static final class ReadBarrierStore extends DelegatingClientStore {
         private volatile CyclicBarrier barrier;
 
         ReadBarrierStore(ClientStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         void arm(CyclicBarrier b) {
@@ -112,18 +105,8 @@ class ConcurrentRotationIT {
         }
 
         @Override
-        public void apply(dev.gracekeys.core.store.ClientChange change, dev.gracekeys.core.store.Replay replay) {
-            delegate.apply(change, replay);
-        }
-
-        @Override
-        public Optional<dev.gracekeys.core.store.Replay> findReplay(String requestId) {
-            return delegate.findReplay(requestId);
-        }
-
-        @Override
         public Optional<ClientRecord> findClient(String clientId) {
-            Optional<ClientRecord> read = delegate.findClient(clientId);
+            Optional<ClientRecord> read = super.findClient(clientId);
             CyclicBarrier b = barrier;
             if (b != null) {
                 try {
@@ -133,36 +116,6 @@ class ConcurrentRotationIT {
                 }
             }
             return read;
-        }
-
-        @Override
-        public void apply(ClientChange change) {
-            delegate.apply(change);
-        }
-
-        @Override
-        public void applyAll(List<ClientChange> changes) {
-            delegate.applyAll(changes);
-        }
-
-        @Override
-        public Map<TokenKey, TokenRecord> findTokens(Collection<TokenKey> keys) {
-            return delegate.findTokens(keys);
-        }
-
-        @Override
-        public ClientPage listClients(int limit, String afterClientId) {
-            return delegate.listClients(limit, afterClientId);
-        }
-
-        @Override
-        public List<ExpiringToken> findPreviousTokensExpiring(Instant after, Instant until) {
-            return delegate.findPreviousTokensExpiring(after, until);
-        }
-
-        @Override
-        public boolean deleteExpiredOrphan(ExpiringToken token, Instant now) {
-            return delegate.deleteExpiredOrphan(token, now);
         }
     }
 }

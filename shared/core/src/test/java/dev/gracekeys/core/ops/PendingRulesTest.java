@@ -22,6 +22,13 @@ class PendingRulesTest {
     private static final Instant NOW = Instant.parse("2026-11-23T17:00:00Z");
     private static final Duration GRACE = Duration.ofHours(24);
 
+    /** The changes that leave the pending slot as it is (but for dropping an expired token). */
+    private static final List<Function<ClientRecord, ClientChange>> KEEPING_THE_PENDING_SLOT = List.of(
+                c -> RotationRules.revokePrevious(c, NOW),
+                c -> RotationRules.reschedulePrevious(c, NOW, NOW.plusSeconds(60)),
+                c -> RotationRules.setActive(c, false, NOW),
+                c -> RotationRules.removeExpired(c, NOW));
+
     private static TokenRef ref(String name, Instant expiresAt) {
         return new TokenRef(TokenKey.of("key-" + name), "gk_" + name, NOW.minus(Duration.ofDays(1)), expiresAt);
     }
@@ -84,12 +91,7 @@ class PendingRulesTest {
     void everyOtherChange_keepsAFinishingPendingToken_longAfterItsLifetime() {
         TokenRef prev = ref("o", NOW.plusSeconds(600));
         PendingToken finishing = pending("p", NOW.minus(Duration.ofDays(40)), "T1").finishing(NOW.minus(Duration.ofDays(39)));
-        List<Function<ClientRecord, ClientChange>> changes = List.of(
-                c -> RotationRules.revokePrevious(c, NOW),
-                c -> RotationRules.reschedulePrevious(c, NOW, NOW.plusSeconds(60)),
-                c -> RotationRules.setActive(c, false, NOW),
-                c -> RotationRules.removeExpired(c, NOW));
-        for (Function<ClientRecord, ClientChange> change : changes) {
+        for (Function<ClientRecord, ClientChange> change : KEEPING_THE_PENDING_SLOT) {
             ClientChange kept = change.apply(client(ref("a", null), List.of(prev), finishing));
             assertEquals(finishing, kept.after().pending());
             assertTrue(kept.tokenWrites().stream().noneMatch(w -> w instanceof TokenWrite.Delete d
@@ -140,12 +142,7 @@ class PendingRulesTest {
     @Test
     void everyOtherChange_dropsAnExpiredPendingToken_andKeepsALiveOne() {
         TokenRef prev = ref("o", NOW.plusSeconds(600));
-        List<Function<ClientRecord, ClientChange>> changes = List.of(
-                c -> RotationRules.revokePrevious(c, NOW),
-                c -> RotationRules.reschedulePrevious(c, NOW, NOW.plusSeconds(60)),
-                c -> RotationRules.setActive(c, false, NOW),
-                c -> RotationRules.removeExpired(c, NOW));
-        for (Function<ClientRecord, ClientChange> change : changes) {
+        for (Function<ClientRecord, ClientChange> change : KEEPING_THE_PENDING_SLOT) {
             PendingToken live = pending("p", NOW.minus(Duration.ofHours(24)).plusSeconds(1), "T1");
             ClientChange kept = change.apply(client(ref("a", null), List.of(prev), live));
             assertEquals(live, kept.after().pending());

@@ -146,6 +146,14 @@ public final class InMemorySecretsManager implements RotationSecret {
         }
     }
 
+    /** Runs {@code action} at the start of the next call of {@code operation} only (see {@link #beforeEach}). */
+    public synchronized void onceBefore(String operation, Runnable action) {
+        beforeEach(operation, () -> {
+            beforeEach(operation, null);
+            action.run();
+        });
+    }
+
     /** Calls of {@code operation} so far. */
     public synchronized int calls(String operation) {
         return calls.getOrDefault(operation, 0);

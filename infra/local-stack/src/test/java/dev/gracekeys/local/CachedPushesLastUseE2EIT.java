@@ -7,13 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static dev.gracekeys.local.E2EStack.ids;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -55,24 +49,19 @@ class CachedPushesLastUseE2EIT {
     @TempDir
     static Path dataDir;
 
+    private static E2EStack e2e;
     private static LocalSystem stack;
-    private static Ops ops;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ByteArrayOutputStream CONSOLE = new ByteArrayOutputStream();
 
     @BeforeAll
     static void start() throws Exception {
         LocalOptions options = new LocalOptions(dataDir, true, 0, 0, 0, CACHE_TTL, true).withAuthorizerInstances(2);
-        stack = LocalSystem.start(options, Map.of("AUTHORIZER_CACHE_TTL_SECONDS", "5"),
-                new PrintStream(CONSOLE, true, StandardCharsets.UTF_8));
-        ops = Ops.forEndpoint(stack.lambdaEndpoint(), dataDir);
-        System.out.println("e2e ops client: " + ops.name());
+        e2e = E2EStack.start(options, Map.of("AUTHORIZER_CACHE_TTL_SECONDS", "5"));
+        stack = e2e.system();
     }
 
     @AfterAll
     static void stop() {
-        ops.close();
-        stack.close();
+        e2e.close();
     }
 
     @Test
@@ -88,16 +77,16 @@ class CachedPushesLastUseE2EIT {
 
     @Test
     void pushesAnsweredFromTheCache_keepTheOldTokenInUse_pastTheLastUseInterval() throws Exception {
-        String oldToken = (String) ok("rotate", "{\"clientId\":\"" + CLIENT + "\",\"create\":true}").get("token");
-        Ops.Answer rotated = ok("rotate", "{\"clientId\":\"" + CLIENT + "\",\"graceSeconds\":7200}");
+        String oldToken = (String) e2e.ok("rotate", "{\"clientId\":\"" + CLIENT + "\",\"create\":true}").get("token");
+        Ops.Answer rotated = e2e.ok("rotate", "{\"clientId\":\"" + CLIENT + "\",\"graceSeconds\":7200}");
         String newToken = (String) rotated.get("token");
 
         // The first push reaches an authorizer, which records the use (t0); the next ones come from the cache.
         long[] calls = stack.authorizerCalls();
         long hits = stack.authorizerCacheHits();
-        assertPush(oldToken, 200, "previous");
+        e2e.assertPush(oldToken, 200, "previous");
         for (int i = 0; i < 3; i++) {
-            assertPush(oldToken, 200, "previous");
+            e2e.assertPush(oldToken, 200, "previous");
         }
         assertEquals(total(calls) + 1, total(stack.authorizerCalls()), "one authorizer call");
         assertEquals(hits + 3, stack.authorizerCacheHits(), "three pushes answered from the cache");
@@ -108,7 +97,7 @@ class CachedPushesLastUseE2EIT {
         // interval), and API Gateway caches this allow for CACHE_TTL s.
         moveTo(t0.plusSeconds(INTERVAL - 5));
         calls = stack.authorizerCalls();
-        assertPush(oldToken, 200, "previous");
+        e2e.assertPush(oldToken, 200, "previous");
         assertEquals(total(calls) + 1, total(stack.authorizerCalls()), "the cache ran out: verified again");
         assertTrue(Arrays.stream(stack.authorizerCalls()).allMatch(n -> n >= 1),
                 "both authorizer instances verified the token: " + Arrays.toString(stack.authorizerCalls()));
@@ -118,7 +107,7 @@ class CachedPushesLastUseE2EIT {
         calls = stack.authorizerCalls();
         hits = stack.authorizerCacheHits();
         for (int i = 0; i < 3; i++) {
-            assertPush(oldToken, 200, "previous");
+            e2e.assertPush(oldToken, 200, "previous");
         }
         assertEquals(total(calls), total(stack.authorizerCalls()), "no authorizer call");
         assertEquals(hits + 3, stack.authorizerCacheHits(), "answered from the cache");
@@ -130,7 +119,7 @@ class CachedPushesLastUseE2EIT {
         Instant probe = moveTo(t0.plusSeconds(INTERVAL + 60 + WINDOW + 10));
         assertTrue(probe.isAfter(t0.plusSeconds(INTERVAL + WINDOW)));
         String guarded = "{\"clientId\":\"" + CLIENT + "\",\"ifUnusedForSeconds\":" + WINDOW + "}";
-        Ops.Answer refused = ops.invoke("revoke-old", guarded);
+        Ops.Answer refused = e2e.invoke("revoke-old", guarded);
         assertEquals("Unhandled", refused.functionError(), "a push was answered "
                 + Duration.between(lastPush, probe).toSeconds() + " s before: " + refused.body());
         assertTrue(((String) refused.get("errorType")).endsWith("PreviousTokenInUseException"), refused.body().toString());
@@ -139,7 +128,7 @@ class CachedPushesLastUseE2EIT {
         assertTrue(message.contains("for up to " + CACHE_TTL + " s, AUTHORIZER_CACHE_TTL_SECONDS"), message);
         assertTrue(message.contains("Wait until " + second(t0.plusSeconds(INTERVAL + CACHE_TTL + WINDOW))), message);
         assertFalse(message.contains(oldToken.substring(9)), "no token in the error");
-        assertEquals(List.of(CLIENT), ids(ok("describe", "{\"inGrace\":true,\"usedWithinSeconds\":" + WINDOW + "}")),
+        assertEquals(List.of(CLIENT), ids(e2e.ok("describe", "{\"inGrace\":true,\"usedWithinSeconds\":" + WINDOW + "}")),
                 "describe agrees");
         assertTrue(now().isBefore(lastPush.plusSeconds(WINDOW)),
                 "the answers above came while the last push was less than ifUnusedForSeconds ago (else this machine"
@@ -147,22 +136,17 @@ class CachedPushesLastUseE2EIT {
 
         // Past t0 + interval + TTL + ifUnusedForSeconds no push can have been unseen: the same call revokes.
         moveTo(t0.plusSeconds(INTERVAL + CACHE_TTL + WINDOW + 5));
-        assertEquals(List.of(), ids(ok("describe", "{\"inGrace\":true,\"usedWithinSeconds\":" + WINDOW + "}")));
-        Ops.Answer revoked = ok("revoke-old", guarded);
+        assertEquals(List.of(), ids(e2e.ok("describe", "{\"inGrace\":true,\"usedWithinSeconds\":" + WINDOW + "}")));
+        Ops.Answer revoked = e2e.ok("revoke-old", guarded);
         assertEquals(true, revoked.get("revoked"), revoked.body().toString());
-        assertPush(oldToken, 403, null);
-        assertPush(newToken, 200, "current");
+        e2e.assertPush(oldToken, 403, null);
+        e2e.assertPush(newToken, 200, "current");
 
-        String events = Files.readString(stack.eventsFile());
-        String console = CONSOLE.toString(StandardCharsets.UTF_8);
-        for (String token : List.of(oldToken, newToken)) {
-            assertFalse(events.contains(token.substring(9)), "a token in events.jsonl");
-            assertFalse(console.contains(token.substring(9)), "a token on the console");
-        }
+        e2e.assertNoTokenInEventsOrConsole(List.of(oldToken, newToken));
     }
 
     private static Instant lastUsedAt() throws Exception {
-        Map<?, ?> previous = (Map<?, ?>) ok("describe", "{\"clientId\":\"" + CLIENT + "\"}").get("previous");
+        Map<?, ?> previous = (Map<?, ?>) e2e.ok("describe", "{\"clientId\":\"" + CLIENT + "\"}").get("previous");
         assertNotNull(previous.get("lastUsedAt"), "the first push was recorded");
         return Instant.parse((String) previous.get("lastUsedAt"));
     }
@@ -176,29 +160,9 @@ class CachedPushesLastUseE2EIT {
         return Arrays.stream(calls).sum();
     }
 
-    private static Ops.Answer ok(String function, String payload) throws Exception {
-        Ops.Answer a = ops.invoke(function, payload);
-        assertNull(a.functionError(), function + " failed: " + a.body());
-        return a;
-    }
-
-    private static List<?> ids(Ops.Answer list) {
-        return ((List<?>) list.get("clients")).stream().map(c -> ((Map<?, ?>) c).get("clientId")).toList();
-    }
-
-    private static void assertPush(String token, int status, String slot) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(stack.httpEndpoint().resolve("/push"))
-                .header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"temp\":21.5}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(status, r.statusCode(), r.body());
-        if (slot != null) {
-            assertEquals(slot, Ops.parse(r.body()).get("tokenSlot"));
-        }
-    }
-
     /** The stack's clock now. */
     private static Instant now() throws Exception {
-        return advanceClock(0);
+        return e2e.advanceClock(0);
     }
 
     /** Moves the stack's clock to {@code target} (it only moves forward), to the second; returns the new time. */
@@ -206,15 +170,8 @@ class CachedPushesLastUseE2EIT {
         Instant now = now();
         assertTrue(now.isBefore(target), "the clock is already past " + target + ": " + now);
         long millis = Duration.between(now, target).toMillis();
-        Instant moved = advanceClock((millis + 999) / 1000);
+        Instant moved = e2e.advanceClock((millis + 999) / 1000);
         assertFalse(moved.isBefore(target), moved + " before " + target);
         return moved;
-    }
-
-    private static Instant advanceClock(long seconds) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(stack.httpEndpoint().resolve("/_local/clock?seconds=" + seconds))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
-        return Instant.parse((String) Ops.parse(r.body()).get("now"));
     }
 }

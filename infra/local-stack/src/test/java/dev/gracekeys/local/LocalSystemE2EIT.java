@@ -5,13 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,40 +25,35 @@ class LocalSystemE2EIT {
     @TempDir
     static Path dataDir;
 
+    private static E2EStack e2e;
     private static LocalSystem stack;
-    private static Ops ops;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ByteArrayOutputStream CONSOLE = new ByteArrayOutputStream();
     private static int eventsSeen;
 
     @BeforeAll
     static void start() throws Exception {
-        stack = LocalSystem.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true), Map.of(),
-                new PrintStream(CONSOLE, true, StandardCharsets.UTF_8));
-        ops = Ops.forEndpoint(stack.lambdaEndpoint(), dataDir);
-        System.out.println("e2e ops client: " + ops.name());
+        e2e = E2EStack.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true), Map.of());
+        stack = e2e.system();
     }
 
     @AfterAll
     static void stop() {
-        ops.close();
-        stack.close();
+        e2e.close();
     }
 
     @Test
     void fleetStory_rotateRevokeDeactivateExpire_throughCliAuthorizerAndEvents() throws Exception {
         // create GRACE01 → token1
-        Ops.Answer created = ok("rotate", "{\"clientId\":\"GRACE01\",\"create\":true,\"name\":\"Fleet 1\"}");
+        Ops.Answer created = e2e.ok("rotate", "{\"clientId\":\"GRACE01\",\"create\":true,\"name\":\"Fleet 1\"}");
         String token1 = (String) created.get("token");
         assertNull(created.get("previous"), "a new client has no previous token");
-        assertEquals(200, push(token1).statusCode());
+        assertEquals(200, e2e.push(token1).statusCode());
         Map<String, Object> d = describe();
         assertEquals(created.get("tokenId"), current(d).get("tokenId"));
         assertNull(d.get("previous"));
         assertEvents("ClientCreated");
 
         // rotate → token2: both push 200
-        Ops.Answer r2 = ok("rotate", "{\"clientId\":\"GRACE01\",\"graceSeconds\":3600}");
+        Ops.Answer r2 = e2e.ok("rotate", "{\"clientId\":\"GRACE01\",\"graceSeconds\":3600}");
         String token2 = (String) r2.get("token");
         assertEquals(created.get("tokenId"), ((Map<?, ?>) r2.get("previous")).get("tokenId"));
         assertPush(token1, 200, "previous");
@@ -73,7 +62,7 @@ class LocalSystemE2EIT {
         assertEvents("TokenRotated");
 
         // rotate → token3: token1 403 (dropped), token2 and token3 200
-        String token3 = (String) ok("rotate", "{\"clientId\":\"GRACE01\",\"graceSeconds\":3600}").get("token");
+        String token3 = (String) e2e.ok("rotate", "{\"clientId\":\"GRACE01\",\"graceSeconds\":3600}").get("token");
         assertPush(token1, 403, null);
         assertPush(token2, 200, "previous");
         assertPush(token3, 200, "current");
@@ -81,7 +70,7 @@ class LocalSystemE2EIT {
         assertEvents("PreviousTokenRevoked", "TokenRotated");
 
         // revoke-old → token2 403
-        Ops.Answer revoked = ok("revoke-old", "{\"clientId\":\"GRACE01\"}");
+        Ops.Answer revoked = e2e.ok("revoke-old", "{\"clientId\":\"GRACE01\"}");
         assertEquals(true, revoked.get("revoked"));
         assertPush(token2, 403, null);
         assertPush(token3, 200, "current");
@@ -90,52 +79,46 @@ class LocalSystemE2EIT {
 
         // set-status false → token3 403; true → 200
         assertEquals(Map.of("clientId", "GRACE01", "active", false),
-                ok("set-status", "{\"clientId\":\"GRACE01\",\"active\":false}").body());
+                e2e.ok("set-status", "{\"clientId\":\"GRACE01\",\"active\":false}").body());
         assertPush(token3, 403, null);
         assertEquals(false, describe().get("active"));
-        ok("set-status", "{\"clientId\":\"GRACE01\",\"active\":true}");
+        e2e.ok("set-status", "{\"clientId\":\"GRACE01\",\"active\":true}");
         assertPush(token3, 200, "current");
         assertEvents("ClientStatusChanged", "ClientStatusChanged");
 
         // rotate with a short grace → after expiry the previous token is denied before any sweep
-        String token4 = (String) ok("rotate", "{\"clientId\":\"GRACE01\",\"graceSeconds\":30}").get("token");
+        String token4 = (String) e2e.ok("rotate", "{\"clientId\":\"GRACE01\",\"graceSeconds\":30}").get("token");
         assertPush(token3, 200, "previous");
-        advanceClock(31);
+        e2e.advanceClock(31);
         assertPush(token3, 403, null);
         assertPush(token4, 200, "current");
         assertEvents("TokenRotated");
 
         // expire-sweep reports it
-        Ops.Answer swept = ok("expire-sweep", "{}");
+        Ops.Answer swept = e2e.ok("expire-sweep", "{}");
         assertEquals(1, swept.get("expired"));
         assertNull(describe().get("previous"));
         assertEvents("PreviousTokenExpired");
 
         // never a token or a key hash in the events or on the console
-        String events = Files.readString(stack.eventsFile());
-        String console = CONSOLE.toString(StandardCharsets.UTF_8);
-        for (String token : List.of(token1, token2, token3, token4)) {
-            assertFalse(events.contains(token) || events.contains(token.substring(9)), "a token in events.jsonl");
-            assertFalse(console.contains(token.substring(9)), "a token on the console");
-        }
+        e2e.assertNoTokenInEventsOrConsole(List.of(token1, token2, token3, token4));
     }
 
     @Test
     void pushWithoutAToken_is401_withoutCallingTheAuthorizer() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(stack.httpEndpoint().resolve("/push"))
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = E2EStack.post(stack.httpEndpoint().resolve("/push"), "{}");
         assertEquals(401, r.statusCode());
-        assertEquals(403, push("gk_notAToken").statusCode());
+        assertEquals(403, e2e.push("gk_notAToken").statusCode());
     }
 
     @Test
     void functionErrors_comeBackAsLambdaFunctionErrors() throws Exception {
-        Ops.Answer bad = ops.invoke("rotate", "{\"clientId\":\"not valid!\"}");
+        Ops.Answer bad = e2e.invoke("rotate", "{\"clientId\":\"not valid!\"}");
         assertEquals("Unhandled", bad.functionError());
         assertEquals("dev.gracekeys.core.ValidationException", bad.get("errorType"));
         assertTrue(((String) bad.get("errorMessage")).contains("clientId"));
 
-        Ops.Answer missing = ops.invoke("describe", "{\"clientId\":\"NOBODY\"}");
+        Ops.Answer missing = e2e.invoke("describe", "{\"clientId\":\"NOBODY\"}");
         assertTrue(((String) missing.get("errorType")).endsWith("ClientNotFoundException"));
     }
 
@@ -145,7 +128,7 @@ class LocalSystemE2EIT {
      */
     @Test
     void rotateSecret_withoutAnAwsEmulator_saysToStartTheStackWithAwsEndpoint() throws Exception {
-        Ops.Answer a = ops.invoke("rotate-secret", java.nio.file.Files.readString(
+        Ops.Answer a = e2e.invoke("rotate-secret", java.nio.file.Files.readString(
                 dev.gracekeys.testkit.Loopback.repoRoot().resolve("events/rotate-secret/create-secret.json")));
         assertEquals("Unhandled", a.functionError());
         assertTrue(((String) a.get("errorType")).endsWith("TokenDeliveryException"), a.body().toString());
@@ -154,21 +137,13 @@ class LocalSystemE2EIT {
 
     @Test
     void unknownFunction_isResourceNotFound() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
-                        stack.lambdaEndpoint().resolve("/2015-03-31/functions/nosuch/invocations"))
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = E2EStack.post(stack.lambdaEndpoint().resolve("/2015-03-31/functions/nosuch/invocations"), "{}");
         assertEquals(404, r.statusCode());
         assertEquals("ResourceNotFoundException", r.headers().firstValue("x-amzn-ErrorType").orElse(null));
     }
 
-    private static Ops.Answer ok(String function, String payload) throws Exception {
-        Ops.Answer a = ops.invoke(function, payload);
-        assertNull(a.functionError(), function + " failed: " + a.body());
-        return a;
-    }
-
     private static Map<String, Object> describe() throws Exception {
-        return ok("describe", "{\"clientId\":\"GRACE01\"}").body();
+        return e2e.ok("describe", "{\"clientId\":\"GRACE01\"}").body();
     }
 
     private static Map<?, ?> current(Map<String, Object> d) {
@@ -179,27 +154,13 @@ class LocalSystemE2EIT {
         return (Map<?, ?>) d.get("previous");
     }
 
-    private static HttpResponse<String> push(String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(stack.httpEndpoint().resolve("/push"))
-                .header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"temp\":21.5}")).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
+    /** {@link E2EStack#assertPush}, and an accepted push is GRACE01's, with the previous slot's expiry only. */
     private static void assertPush(String token, int status, String slot) throws Exception {
-        HttpResponse<String> r = push(token);
-        assertEquals(status, r.statusCode(), r.body());
+        Map<String, Object> context = e2e.assertPush(token, status, slot);
         if (slot != null) {
-            Map<String, Object> context = Ops.parse(r.body());
             assertEquals("GRACE01", context.get("clientId"));
-            assertEquals(slot, context.get("tokenSlot"));
             assertEquals(slot.equals("previous"), context.containsKey("previousExpiresAt"));
         }
-    }
-
-    private static void advanceClock(int seconds) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(stack.httpEndpoint().resolve("/_local/clock?seconds=" + seconds))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
     }
 
     /** The events appended since the last check, by detail-type, in order. */

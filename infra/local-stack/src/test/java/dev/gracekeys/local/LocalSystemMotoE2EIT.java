@@ -20,13 +20,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -42,7 +38,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -66,8 +61,8 @@ class LocalSystemMotoE2EIT {
     static Path dataDir;
 
     private static MotoServer moto;
+    private static E2EStack e2e;
     private static LocalSystem stack;
-    private static Ops ops;
     private static SecretsManagerClient secrets;
     private static EventBridgeClient eventBridge;
     private static S3Client s3;
@@ -78,8 +73,6 @@ class LocalSystemMotoE2EIT {
     private static String bucket;
     private static String queueUrl;
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ByteArrayOutputStream CONSOLE = new ByteArrayOutputStream();
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Every event body read from the queue so far; tests take theirs out by client id. */
     private static final List<String> RECEIVED = new CopyOnWriteArrayList<>();
@@ -111,26 +104,16 @@ class LocalSystemMotoE2EIT {
         bucket = "gracekeys-e2e-" + run;
         s3.createBucket(r -> r.bucket(bucket));
 
-        stack = LocalSystem.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, false).withAwsEndpoint(moto.endpoint()),
+        e2e = E2EStack.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, false).withAwsEndpoint(moto.endpoint()),
                 Map.of("PEPPER_SECRET_ID", pepperSecret, "EVENT_BUS_NAME", bus, "LEGACY_KEY_PATTERN", LEGACY_KEYS,
                         // Never used: with an emulator the clients get dummy credentials, whatever the environment says.
-                        "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY", "not-a-real-secret"),
-                new PrintStream(CONSOLE, true, StandardCharsets.UTF_8));
-        ops = Ops.forEndpoint(stack.lambdaEndpoint(), dataDir);
-        System.out.println("moto e2e ops client: " + ops.name());
+                        "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY", "not-a-real-secret"));
+        stack = e2e.system();
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {ops, stack, secrets, eventBridge, s3, sqs}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // closing what the test used; the server itself stops with the JVM
-            }
-        }
+        E2EStack.closeAll(e2e, secrets, eventBridge, s3, sqs);
     }
 
     @Test
@@ -149,7 +132,7 @@ class LocalSystemMotoE2EIT {
      */
     @Test
     void pepper_comesFromTheEmulatorsSecret() throws Exception {
-        Ops.Answer created = ok("rotate", "{\"clientId\":\"MOTO-PEPPER\",\"create\":true}");
+        Ops.Answer created = e2e.ok("rotate", "{\"clientId\":\"MOTO-PEPPER\",\"create\":true}");
         String token = (String) created.get("token");
         SECRETS.add(token);
 
@@ -160,7 +143,7 @@ class LocalSystemMotoE2EIT {
             assertEquals("MOTO-PEPPER", item.get(TableSchema.CLIENT_ID).s(), "the token's item under the emulator's pepper");
         }
         assertFalse(Files.exists(dataDir.resolve("pepper")), "no local pepper is generated when the secret is used");
-        assertEquals(200, push(token).statusCode());
+        assertEquals(200, e2e.push(token).statusCode());
     }
 
     /**
@@ -174,7 +157,7 @@ class LocalSystemMotoE2EIT {
         String secretId = "gracekeys-e2e/clients/" + UUID.randomUUID();
         secrets.createSecret(r -> r.name(secretId).description("filled by rotate's deliverToSecretId"));
 
-        Ops.Answer created = ok("rotate", "{\"clientId\":\"" + clientId + "\",\"create\":true,\"name\":\"Moto fleet\","
+        Ops.Answer created = e2e.ok("rotate", "{\"clientId\":\"" + clientId + "\",\"create\":true,\"name\":\"Moto fleet\","
                 + "\"deliverToSecretId\":\"" + secretId + "\"}");
         String first = (String) created.get("token");
         SECRETS.add(first);
@@ -182,19 +165,19 @@ class LocalSystemMotoE2EIT {
         Map<String, Object> delivered = Ops.parse(value(secretId, "AWSCURRENT"));
         assertEquals(Map.of("clientId", clientId, "tokenId", created.get("tokenId"), "token", first), delivered);
 
-        HttpResponse<String> pushed = push((String) delivered.get("token"));
+        HttpResponse<String> pushed = e2e.push((String) delivered.get("token"));
         assertEquals(200, pushed.statusCode(), pushed.body());
         assertEquals(clientId, Ops.parse(pushed.body()).get("clientId"));
         Map<String, Object> createdEvent = awaitEvent("ClientCreated", clientId);
         assertEquals(secretId, detail(createdEvent).get("deliveredTo"));
 
-        Ops.Answer rotated = ok("rotate", "{\"clientId\":\"" + clientId + "\",\"graceSeconds\":3600}");
+        Ops.Answer rotated = e2e.ok("rotate", "{\"clientId\":\"" + clientId + "\",\"graceSeconds\":3600}");
         String second = (String) rotated.get("token");
         SECRETS.add(second);
         assertEquals(second, Ops.parse(value(secretId, "AWSCURRENT")).get("token"), "the rotation delivered too");
         assertEquals(first, Ops.parse(value(secretId, "AWSPREVIOUS")).get("token"));
-        assertEquals(200, push(first).statusCode(), "the previous token works through its grace window");
-        assertEquals(200, push(second).statusCode());
+        assertEquals(200, e2e.push(first).statusCode(), "the previous token works through its grace window");
+        assertEquals(200, e2e.push(second).statusCode());
 
         Map<String, Object> event = awaitEvent("TokenRotated", clientId);
         assertEquals("gracekeys", event.get("source"));
@@ -202,9 +185,8 @@ class LocalSystemMotoE2EIT {
         assertEquals(created.get("tokenId"), detail(event).get("previousTokenId"));
         assertNoSecretsInEvents();
         assertFalse(Files.exists(stack.eventsFile()), "with a bus, events.jsonl is not written");
-        String console = CONSOLE.toString(StandardCharsets.UTF_8);
-        assertTrue(console.contains("[event] TokenRotated"), "events are printed too");
-        assertFalse(console.contains(first.substring(9)) || console.contains(second.substring(9)), "a token on the console");
+        assertTrue(e2e.console().contains("[event] TokenRotated"), "events are printed too");
+        e2e.assertNoTokenOnConsole(List.of(first, second));
     }
 
     /** backfill {"s3":{...}} reads a JSON-lines object from the emulator's bucket; the keys then push. */
@@ -221,23 +203,23 @@ class LocalSystemMotoE2EIT {
         s3.putObject(r -> r.bucket(bucket).key("imports/legacy.jsonl"), RequestBody.fromString(lines));
 
         String payload = "{\"s3\":{\"bucket\":\"" + bucket + "\",\"key\":\"imports/legacy.jsonl\"}}";
-        Ops.Answer dry = ok("backfill", payload.replace("{\"s3\"", "{\"dryRun\":true,\"s3\""));
+        Ops.Answer dry = e2e.ok("backfill", payload.replace("{\"s3\"", "{\"dryRun\":true,\"s3\""));
         assertEquals(true, dry.get("dryRun"));
-        assertEquals(403, push(key1).statusCode(), "a dry run imports nothing");
+        assertEquals(403, e2e.push(key1).statusCode(), "a dry run imports nothing");
 
-        Ops.Answer done = ok("backfill", payload);
+        Ops.Answer done = e2e.ok("backfill", payload);
         assertEquals(3, done.get("read"), done.body().toString());
         assertEquals(2, done.get("imported"));
         assertEquals(1, ((List<?>) done.get("rejected")).size(), "the line that is not JSON");
         assertEquals(3, ((Map<?, ?>) ((List<?>) done.get("rejected")).get(0)).get("index"));
-        assertEquals("MOTO-LEGACY1", Ops.parse(push(key1).body()).get("clientId"));
-        assertEquals(200, push(key2).statusCode());
+        assertEquals("MOTO-LEGACY1", Ops.parse(e2e.push(key1).body()).get("clientId"));
+        assertEquals(200, e2e.push(key2).statusCode());
 
         Map<String, Object> completed = awaitEvent("BackfillCompleted", null);
         assertEquals(2, ((Number) detail(completed).get("imported")).intValue(), String.valueOf(completed));
         assertNoSecretsInEvents();
 
-        Ops.Answer missing = ops.invoke("backfill", "{\"s3\":{\"bucket\":\"" + bucket + "\",\"key\":\"nothing-here\"}}");
+        Ops.Answer missing = e2e.invoke("backfill", "{\"s3\":{\"bucket\":\"" + bucket + "\",\"key\":\"nothing-here\"}}");
         assertEquals("Unhandled", missing.functionError());
         assertTrue(((String) missing.get("errorType")).endsWith("ValidationException"), missing.body().toString());
     }
@@ -271,18 +253,6 @@ class LocalSystemMotoE2EIT {
     }
 
     // ---- helpers --------------------------------------------------------------------------------
-
-    private static Ops.Answer ok(String function, String payload) throws Exception {
-        Ops.Answer a = ops.invoke(function, payload);
-        assertNull(a.functionError(), function + " failed: " + a.body());
-        return a;
-    }
-
-    private static HttpResponse<String> push(String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(stack.httpEndpoint().resolve("/push"))
-                .header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"temp\":21.5}")).build(), HttpResponse.BodyHandlers.ofString());
-    }
 
     private static String value(String secretId, String stage) {
         return secrets.getSecretValue(r -> r.secretId(secretId).versionStage(stage)).secretString();

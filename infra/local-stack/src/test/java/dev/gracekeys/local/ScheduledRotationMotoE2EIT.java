@@ -10,11 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,11 +51,8 @@ class ScheduledRotationMotoE2EIT {
     static Path dataDir;
 
     private static MotoServer moto;
-    private static LocalSystem stack;
-    private static Ops ops;
+    private static E2EStack e2e;
     private static SecretsManagerClient secrets;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ByteArrayOutputStream CONSOLE = new ByteArrayOutputStream();
     /** Seconds the stack's clock has been moved: the consumers' caches read this clock. */
     private static long now;
 
@@ -67,24 +60,13 @@ class ScheduledRotationMotoE2EIT {
     static void start(MotoServer server) throws Exception {
         moto = server;
         secrets = moto.configure(SecretsManagerClient.builder()).build();
-        stack = LocalSystem.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true).withAwsEndpoint(moto.endpoint()),
-                Map.of(), new PrintStream(CONSOLE, true, StandardCharsets.UTF_8));
-        ops = Ops.forEndpoint(stack.lambdaEndpoint(), dataDir);
-        System.out.println("scheduled rotation e2e: ops through " + ops.name() + ", Secrets Manager through "
-                + (cli() ? "the AWS CLI v2" : "the SDK"));
+        e2e = E2EStack.start(new LocalOptions(dataDir, true, 0, 0, 0, 0, true).withAwsEndpoint(moto.endpoint()), Map.of());
+        System.out.println("scheduled rotation e2e: Secrets Manager through " + (cli() ? "the AWS CLI v2" : "the SDK"));
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {ops, stack, secrets}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // closing what the test used
-            }
-        }
+        E2EStack.closeAll(e2e, secrets);
     }
 
     @Test
@@ -92,7 +74,7 @@ class ScheduledRotationMotoE2EIT {
         String client = "ROTA01";
         String secret = "gracekeys/e2e-" + UUID.randomUUID().toString().substring(0, 8) + "/" + client;
         secrets.createSecret(r -> r.name(secret).description("delivery secret of " + client));
-        Ops.Answer created = ok("rotate", "{\"clientId\":\"" + client + "\",\"create\":true,\"deliverToSecretId\":\""
+        Ops.Answer created = e2e.ok("rotate", "{\"clientId\":\"" + client + "\",\"create\":true,\"deliverToSecretId\":\""
                 + secret + "\"}");
         String first = (String) created.get("token");
         assertEquals(first, token(readCurrent(secret)));
@@ -111,16 +93,16 @@ class ScheduledRotationMotoE2EIT {
         run(consumers, 10 * 60);
         step("setSecret", secret, t1);
         step("setSecret", secret, t1);
-        assertEquals(200, push(pending1).statusCode(), "a pending token verifies beside the current one");
-        assertEquals("current", Ops.parse(push(pending1).body()).get("tokenSlot"), "as current on the wire");
-        Map<?, ?> described = ok("describe", "{\"clientId\":\"" + client + "\"}").body();
+        assertEquals(200, e2e.push(pending1).statusCode(), "a pending token verifies beside the current one");
+        assertEquals("current", Ops.parse(e2e.push(pending1).body()).get("tokenSlot"), "as current on the wire");
+        Map<?, ?> described = e2e.ok("describe", "{\"clientId\":\"" + client + "\"}").body();
         assertTrue(described.containsKey("pending"), "describe shows the pending token: " + described);
         assertNull(described.get("previous"), "no grace clock started: " + described);
         // ... abandoned: nothing moves AWSCURRENT, and a day later the pending token stops by itself
         run(consumers, 25 * HOUR);
         assertEquals(first, token(readCurrent(secret)));
-        assertEquals(200, push(first).statusCode(), "the old token is still the current one");
-        assertEquals(403, push(pending1).statusCode(), "an abandoned rotation's token stops 24 h after setSecret");
+        assertEquals(200, e2e.push(first).statusCode(), "the old token is still the current one");
+        assertEquals(403, e2e.push(pending1).statusCode(), "an abandoned rotation's token stops 24 h after setSecret");
 
         // The operator clears the abandoned AWSPENDING (AWS refuses the next rotation until then).
         removePending(secret, t1);
@@ -142,7 +124,7 @@ class ScheduledRotationMotoE2EIT {
         step("finishSecret", secret, t2);
         assertEquals(second, token(readCurrent(secret)), "AWSCURRENT moved to the new version");
         assertEquals(first, token(value(secret, null, "AWSPREVIOUS")));
-        Map<?, ?> after = ok("describe", "{\"clientId\":\"" + client + "\"}").body();
+        Map<?, ?> after = e2e.ok("describe", "{\"clientId\":\"" + client + "\"}").body();
         assertFalse(after.containsKey("pending"), "promoted: " + after);
         assertEquals(created.get("tokenId"), ((Map<?, ?>) after.get("previous")).get("tokenId"));
 
@@ -152,13 +134,13 @@ class ScheduledRotationMotoE2EIT {
             assertEquals(second, c.cached, "every consumer has read the new token within its cache TTL");
         }
         run(consumers, GRACE - CACHE_TTL - 20 * 60);
-        assertEquals(200, push(first).statusCode(), "the old token works until promotion + grace");
+        assertEquals(200, e2e.push(first).statusCode(), "the old token works until promotion + grace");
         run(consumers, 20 * 60);
         assertTrue(now - promotedAt >= GRACE);
-        assertEquals(403, push(first).statusCode(), "the old token stops at promotion + grace");
+        assertEquals(403, e2e.push(first).statusCode(), "the old token stops at promotion + grace");
         run(consumers, HOUR);
 
-        long rotated = Files.readAllLines(stack.eventsFile()).stream()
+        long rotated = Files.readAllLines(e2e.system().eventsFile()).stream()
                 .filter(l -> l.contains("\"TokenRotated\"") && l.contains(client)).count();
         assertEquals(1, rotated, "one TokenRotated: the finished rotation, retries included");
         for (Consumer c : consumers) {
@@ -184,7 +166,7 @@ class ScheduledRotationMotoE2EIT {
                 cached = token(readCurrent(secret));
                 fetchedAt = now;
             }
-            HttpResponse<String> r = ScheduledRotationMotoE2EIT.push(cached);
+            HttpResponse<String> r = e2e.push(cached);
             assertEquals(200, r.statusCode(), "a consumer was denied at +" + now + " s: " + r.body());
             pushes++;
         }
@@ -236,7 +218,7 @@ class ScheduledRotationMotoE2EIT {
 
     /** One step, invoked as Secrets Manager invokes the rotation function; it answers null. */
     private static void step(String step, String secret, String t) throws Exception {
-        Ops.Answer a = ops.invoke("rotate-secret", "{\"Step\":\"" + step + "\",\"SecretId\":\"" + secret
+        Ops.Answer a = e2e.invoke("rotate-secret", "{\"Step\":\"" + step + "\",\"SecretId\":\"" + secret
                 + "\",\"ClientRequestToken\":\"" + t + "\"}");
         assertNull(a.functionError(), step + " failed: " + a.body());
         assertNull(a.body(), step + " answers nothing");
@@ -257,22 +239,9 @@ class ScheduledRotationMotoE2EIT {
 
     // ---- the local stack ---------------------------------------------------------------------
 
-    private static Ops.Answer ok(String function, String payload) throws Exception {
-        Ops.Answer a = ops.invoke(function, payload);
-        assertNull(a.functionError(), function + " failed: " + a.body());
-        return a;
-    }
-
-    private static HttpResponse<String> push(String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(stack.httpEndpoint().resolve("/push"))
-                .header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"temp\":21.5}")).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
+    /** Moves the stack's clock, and {@link #now} with it. */
     private static void advanceClock(long seconds) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(stack.httpEndpoint().resolve("/_local/clock?seconds=" + seconds))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
+        e2e.advanceClock(seconds);
         now += seconds;
     }
 

@@ -28,7 +28,6 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
 import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -130,7 +129,7 @@ class RotateSecretHandlerIT {
 
         try (RotateSecretHandler handler = new RotateSecretHandler(kit.context())) {
             ValidationException e = assertThrows(ValidationException.class,
-                    () -> handler.handleRequest(payload("createSecret", name, t), lambdaContext()));
+                    () -> handler.handleRequest(RotateSecretHandlerTest.payload("createSecret", name, t), lambdaContext()));
             assertTrue(e.getMessage().contains("deliverToSecretId"), e.getMessage());
             assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
         }
@@ -171,13 +170,5 @@ class RotateSecretHandlerIT {
 
     private static String field(String json, String name) {
         return JsonNode.parser().parse(json).asObject().get(name).text();
-    }
-
-    private static Map<String, Object> payload(String step, String secretId, String token) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("Step", step);
-        p.put("SecretId", secretId);
-        p.put("ClientRequestToken", token);
-        return p;
     }
 }

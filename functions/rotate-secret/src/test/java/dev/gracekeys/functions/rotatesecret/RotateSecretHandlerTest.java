@@ -85,7 +85,8 @@ class RotateSecretHandlerTest {
         assertTrue(e.getMessage().contains(field) && e.getMessage().contains(mention), e.getMessage());
     }
 
-    private static Map<String, Object> payload(String step, String secretId, String token) {
+    /** Secrets Manager's rotation event, as the function receives it. */
+    static Map<String, Object> payload(String step, String secretId, String token) {
         Map<String, Object> p = new HashMap<>();
         p.put("Step", step);
         p.put("SecretId", secretId);

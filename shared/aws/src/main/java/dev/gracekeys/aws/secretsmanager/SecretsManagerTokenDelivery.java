@@ -53,17 +53,18 @@ public final class SecretsManagerTokenDelivery implements TokenDelivery {
     @Override
     public void promote(String secretId, String versionId) {
         try {
-            DescribeSecretResponse d = clients.get().describeSecret(r -> r.secretId(secretId));
-            String current = null;
-            for (Map.Entry<String, List<String>> v : d.versionIdsToStages().entrySet()) {
-                if (v.getValue().contains(CURRENT)) {
-                    current = v.getKey();
-                }
-            }
-            String from = current;
+            String from = holder(secretId, CURRENT);
             if (!versionId.equals(from)) {
-                clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(CURRENT)
-                        .moveToVersionId(versionId).removeFromVersionId(from));
+                try {
+                    clients.get().updateSecretVersionStage(r -> r.secretId(secretId).versionStage(CURRENT)
+                            .moveToVersionId(versionId).removeFromVersionId(from));
+                } catch (SdkException moveFailed) {
+                    // Another call (a resend of the same rotate) may have made it current meanwhile: then the
+                    // version this one read as current no longer carries the stage, and all is well.
+                    if (!versionId.equals(holder(secretId, CURRENT))) {
+                        throw moveFailed;
+                    }
+                }
             }
         } catch (SdkException e) {
             throw new TokenDeliveryException(code(e), null);
@@ -82,13 +83,7 @@ public final class SecretsManagerTokenDelivery implements TokenDelivery {
     @Override
     public String versionWith(String secretId, String stage) {
         try {
-            DescribeSecretResponse d = clients.get().describeSecret(r -> r.secretId(secretId));
-            for (Map.Entry<String, List<String>> v : d.versionIdsToStages().entrySet()) {
-                if (v.getValue().contains(stage)) {
-                    return v.getKey();
-                }
-            }
-            return null;
+            return holder(secretId, stage);
         } catch (ResourceNotFoundException e) {
             return null; // no secret: nobody reads any of its stages
         } catch (SdkException e) {
@@ -96,6 +91,17 @@ public final class SecretsManagerTokenDelivery implements TokenDelivery {
                     + " rotated. Check that the rotate function may secretsmanager:DescribeSecret on it, then rotate"
                     + " again", null);
         }
+    }
+
+    /** The version carrying {@code stage} (DescribeSecret), or null. */
+    private String holder(String secretId, String stage) {
+        DescribeSecretResponse d = clients.get().describeSecret(r -> r.secretId(secretId));
+        for (Map.Entry<String, List<String>> v : d.versionIdsToStages().entrySet()) {
+            if (v.getValue().contains(stage)) {
+                return v.getKey();
+            }
+        }
+        return null;
     }
 
     @Override

@@ -82,6 +82,40 @@ class SecretsManagerWireTest {
         }
     }
 
+    /**
+     * Injected race: the stage move is refused because another call (a resend of the same rotate) moved
+     * AWSCURRENT to this very version after this one read the secret. Delivered: no failure. Refused
+     * while AWSCURRENT is still elsewhere: a failure.
+     */
+    @Test
+    void delivery_promote_whoseMoveLosesToAnotherCallPromotingTheSameVersion_isDelivered() {
+        for (boolean movedByTheOther : List.of(true, false)) {
+            int[] describes = {0};
+            try (LoopbackAws sm = new LoopbackAws((op, body) -> switch (op) {
+                case "DescribeSecret" -> LoopbackAws.Reply.ok("{\"Name\":\"gracekeys/g\",\"VersionIdsToStages\":"
+                        + (++describes[0] == 1 || !movedByTheOther
+                        ? "{\"v-old\":[\"AWSCURRENT\"],\"v-new\":[\"AWSPENDING\"]}}"
+                        : "{\"v-old\":[\"AWSPREVIOUS\"],\"v-new\":[\"AWSCURRENT\"]}}"));
+                case "UpdateSecretVersionStage" -> body.contains("AWSCURRENT")
+                        ? LoopbackAws.Reply.error(400, "InvalidParameterException")
+                        : LoopbackAws.Reply.ok("{\"Name\":\"gracekeys/g\"}");
+                default -> LoopbackAws.Reply.error(400, "InvalidRequestException");
+            });
+                 SecretsManagerClient client = client(sm)) {
+                SecretsManagerTokenDelivery delivery = new SecretsManagerTokenDelivery(() -> client);
+                if (movedByTheOther) {
+                    delivery.promote("gracekeys/g", "v-new");
+                    assertEquals(List.of("DescribeSecret", "UpdateSecretVersionStage", "DescribeSecret",
+                            "UpdateSecretVersionStage"), sm.operations());
+                } else {
+                    TokenDeliveryException e = assertThrows(TokenDeliveryException.class,
+                            () -> delivery.promote("gracekeys/g", "v-new"));
+                    assertTrue(e.getMessage().contains("InvalidParameterException"), e.getMessage());
+                }
+            }
+        }
+    }
+
     private static SecretsManagerClient client(LoopbackAws sm) {
         return sm.configure(SecretsManagerClient.builder()).build();
     }

@@ -279,9 +279,6 @@ final class RotateOperation {
             return "Only its delivery was finished now: its token had not reached secret " + secretId + " (the first"
                     + " call ended before it made it current), and is now the secret's current version. ";
         } catch (TokenDeliveryException e) {
-            if (versionId.equals(safeVersionWith(secretId))) {
-                return ""; // another call delivered it meanwhile
-            }
             return "Its token may not have reached secret " + secretId + " (" + e.getMessage() + "): make it current"
                     + " with aws secretsmanager update-secret-version-stage --secret-id " + secretId + " --version-stage"
                     + " AWSCURRENT --move-to-version-id " + versionId + " --remove-from-version-id <the AWSCURRENT"
@@ -289,13 +286,6 @@ final class RotateOperation {
         }
     }
 
-    private String safeVersionWith(String secretId) {
-        try {
-            return ctx.delivery.versionWith(secretId, RotationSecret.CURRENT);
-        } catch (TokenDeliveryException e) {
-            return null;
-        }
-    }
 
     private Replay record(Request r, PreviousToken previous, String message, String deliveredTo,
                           String stagedVersion) {

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -246,30 +247,19 @@ public final class SecretRotation {
     private void setSecret(Rotation r) {
         DeliveredValue staged = pendingValue(r);
         TokenKey key = ctx.peppers.forNewTokens().keyOfToken(staged.token());
-        Instant now = ctx.now();
-        for (int attempt = 1; ; attempt++) {
-            ClientRecord client = ctx.existing(r.clientId());
+        changeClient(ctx, OPERATION, r.clientId(), (client, now) -> {
             PendingToken pending = client.pending();
             boolean stagedAlready = pending != null && pending.of(r.t()) && pending.ref().key().equals(key);
             if (stagedAlready && pending.isLiveAt(now)) {
-                return; // a retry: it is staged already
+                return null; // a retry: it is staged already
             }
             if (stagedAlready) {
                 // A retry more than 24 h later: the staged token expired (testSecret would fail for ever).
                 // The same token of the same rotation verifies again for a new lifetime.
                 ClientChange again = RotationRules.restagePending(client, now);
-                try {
-                    ctx.changes.apply(again, OPERATION, now, List.of());
-                } catch (ConcurrentModificationException e) {
-                    if (attempt == ATTEMPTS) {
-                        throw e;
-                    }
-                    continue;
-                }
-                LOG.atInfo().setMessage("expired pending token staged again").addKeyValue("clientId", r.clientId())
-                        .addKeyValue("tokenId", staged.tokenId())
-                        .addKeyValue("expiresAt", String.valueOf(again.after().pending().ref().expiresAt())).log();
-                return;
+                return new Planned(again, List.of(), () -> LOG.atInfo().setMessage("expired pending token staged again")
+                        .addKeyValue("clientId", r.clientId()).addKeyValue("tokenId", staged.tokenId())
+                        .addKeyValue("expiresAt", String.valueOf(again.after().pending().ref().expiresAt())).log());
             }
             if (pending != null && pending.isFinishingAt(now)) {
                 throw new ConcurrentModificationException("client '" + r.clientId() + "': the finish of an earlier"
@@ -285,20 +275,11 @@ public final class SecretRotation {
                         + " secretsmanager rotate-secret --secret-id " + r.name());
             }
             ClientChange change = RotationRules.stagePending(client, PendingToken.staged(key, staged.tokenId(), now, r.t()));
-            try {
-                ctx.changes.apply(change, OPERATION, now, List.of());
-            } catch (ConcurrentModificationException e) {
-                if (attempt == ATTEMPTS) {
-                    throw e;
-                }
-                continue;
-            }
-            LOG.atInfo().setMessage("pending token staged").addKeyValue("clientId", r.clientId())
-                    .addKeyValue("tokenId", staged.tokenId())
+            return new Planned(change, List.of(), () -> LOG.atInfo().setMessage("pending token staged")
+                    .addKeyValue("clientId", r.clientId()).addKeyValue("tokenId", staged.tokenId())
                     .addKeyValue("expiresAt", String.valueOf(change.after().pending().ref().expiresAt()))
-                    .addKeyValue("replacedTokenId", pending == null ? null : pending.ref().tokenId()).log();
-            return;
-        }
+                    .addKeyValue("replacedTokenId", pending == null ? null : pending.ref().tokenId()).log());
+        });
     }
 
     /** Whether {@code key} is one of the client's tokens (current, previous or pending). */
@@ -361,9 +342,7 @@ public final class SecretRotation {
      * and is tried again on the new record: a cancelled rotation then stops here, before the stage moves.
      */
     private void markFinishing(Rotation r, DeliveredValue staged) {
-        for (int attempt = 1; ; attempt++) {
-            Instant now = ctx.now();
-            ClientRecord client = ctx.existing(r.clientId());
+        changeClient(ctx, OPERATION, r.clientId(), (client, now) -> {
             PendingToken p = client.pending();
             boolean ours = p != null && p.of(r.t()) && p.ref().tokenId().equals(staged.tokenId());
             if (ours && !p.isLiveAt(now)) {
@@ -382,17 +361,10 @@ public final class SecretRotation {
                         + " a new rotation (aws secretsmanager rotate-secret --secret-id " + r.name() + ")");
             }
             requireNoGraceCutShort(r, client);
-            try {
-                ctx.changes.apply(RotationRules.markFinishing(client, now), OPERATION, now, List.of());
-                LOG.atInfo().setMessage("pending token marked finishing").addKeyValue("clientId", r.clientId())
-                        .addKeyValue("tokenId", staged.tokenId()).addKeyValue("rotationId", r.t()).log();
-                return;
-            } catch (ConcurrentModificationException e) {
-                if (attempt == ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
+            return new Planned(RotationRules.markFinishing(client, now), List.of(), () -> LOG.atInfo()
+                    .setMessage("pending token marked finishing").addKeyValue("clientId", r.clientId())
+                    .addKeyValue("tokenId", staged.tokenId()).addKeyValue("rotationId", r.t()).log());
+        });
     }
 
     /**
@@ -448,13 +420,11 @@ public final class SecretRotation {
      * what a manual rotate does first when it finds a finish that stopped after moving AWSCURRENT.
      */
     static void completePromotion(OpsContext ctx, String operation, String clientId, String t, String tokenId) {
-        for (int attempt = 1; ; attempt++) {
-            Instant now = ctx.now();
-            ClientRecord before = ctx.existing(clientId);
+        changeClient(ctx, operation, clientId, (before, now) -> {
             PendingToken p = before.pending();
             if (p == null || !p.of(t) || !p.ref().tokenId().equals(tokenId)) {
                 if (before.current().tokenId().equals(tokenId)) {
-                    return; // promoted already
+                    return null; // promoted already
                 }
                 throw new ValidationException("client '" + clientId + "': the token of rotation " + t + " is AWSCURRENT"
                         + " but no longer its pending token (replaced or expired before the rotation finished), so it"
@@ -467,24 +437,47 @@ public final class SecretRotation {
                     ctx.config.maxPreviousTokens());
             TokenRef demoted = change.after().previous().stream()
                     .filter(x -> x.key().equals(before.current().key())).findFirst().orElse(null);
+            return new Planned(change, List.of(DomainEvent.of(DomainEvent.TOKEN_ROTATED, now)
+                    .with("clientId", clientId)
+                    .with("tokenId", tokenId)
+                    .with("previousTokenId", before.current().tokenId())
+                    .with("previousExpiresAt", demoted == null ? now : demoted.expiresAt())
+                    .with("rotatedAt", now)
+                    .build()), () -> {
+                        LOG.atInfo().setMessage("token rotated")
+                                .addKeyValue("clientId", clientId).addKeyValue("tokenId", tokenId)
+                                .addKeyValue("previousTokenId", before.current().tokenId()).log();
+                        ctx.metrics.record(Metric.ROTATIONS, null, 1, Map.of("clientId", clientId, "tokenId", tokenId));
+                    });
+        });
+    }
+
+    /** A change one attempt decided on its read of the client, its events, and what follows once it is stored. */
+    private record Planned(ClientChange change, List<DomainEvent> events, Runnable stored) {
+    }
+
+    /**
+     * Reads the client and stores the change {@code plan} decides on that read (null: nothing to store).
+     * When another request changed the client first (the change's version condition), it reads again and
+     * decides again, up to {@link #ATTEMPTS} times; a refusal {@code plan} throws is not retried.
+     */
+    private static void changeClient(OpsContext ctx, String operation, String clientId,
+                                     BiFunction<ClientRecord, Instant, Planned> plan) {
+        for (int attempt = 1; ; attempt++) {
+            Instant now = ctx.now();
+            Planned planned = plan.apply(ctx.existing(clientId), now);
+            if (planned == null) {
+                return;
+            }
             try {
-                ctx.changes.apply(change, operation, now, List.of(DomainEvent.of(DomainEvent.TOKEN_ROTATED, now)
-                        .with("clientId", clientId)
-                        .with("tokenId", tokenId)
-                        .with("previousTokenId", before.current().tokenId())
-                        .with("previousExpiresAt", demoted == null ? now : demoted.expiresAt())
-                        .with("rotatedAt", now)
-                        .build()));
+                ctx.changes.apply(planned.change(), operation, now, planned.events());
             } catch (ConcurrentModificationException e) {
                 if (attempt == ATTEMPTS) {
                     throw e;
                 }
                 continue;
             }
-            LOG.atInfo().setMessage("token rotated")
-                    .addKeyValue("clientId", clientId).addKeyValue("tokenId", tokenId)
-                    .addKeyValue("previousTokenId", before.current().tokenId()).log();
-            ctx.metrics.record(Metric.ROTATIONS, null, 1, Map.of("clientId", clientId, "tokenId", tokenId));
+            planned.stored().run();
             return;
         }
     }
